@@ -1,0 +1,9 @@
+//! The reference sensor: a real HTTP(S) server speaking the sensor's alert management API from
+//! a seeded, realistic dataset whose times are relative to its start, and able to break any
+//! rule of the contract on request (a named fault per rule).
+
+mod faults;
+mod titles;
+
+pub use faults::{Fault, UnknownName, Variation};
+pub use titles::TITLES;
