@@ -2,7 +2,14 @@
 //! a seeded, realistic dataset whose times are relative to its start, and able to break any
 //! rule of the contract on request (a named fault per rule).
 
+mod alert_kinds;
+mod alerts;
+mod event_kinds;
 mod faults;
+mod plant;
+mod random;
+mod template;
+mod timeline;
 mod titles;
 
 pub use faults::{Fault, UnknownName, Variation};
