@@ -6,6 +6,7 @@ mod alert_kinds;
 mod alerts;
 mod event_kinds;
 mod faults;
+mod pcap;
 mod plant;
 mod random;
 mod template;
