@@ -4,10 +4,12 @@
 
 mod alert_kinds;
 mod alerts;
+mod cache;
 mod event_kinds;
 mod faults;
 mod pcap;
 mod plant;
+mod query;
 mod random;
 mod template;
 mod timeline;
