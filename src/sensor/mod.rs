@@ -4,16 +4,28 @@
 
 mod alert_kinds;
 mod alerts;
+mod alerts_endpoint;
 mod cache;
+mod capture_endpoint;
+mod config;
+mod error;
 mod event_kinds;
+mod events_endpoint;
 mod faults;
 mod pcap;
 mod plant;
 mod query;
 mod random;
+mod reply;
+mod routes;
+mod state;
 mod template;
+#[cfg(test)]
+mod testing;
 mod timeline;
 mod titles;
 
+pub use config::{SensorConfig, ServeArgs};
+pub use error::SensorError;
 pub use faults::{Fault, UnknownName, Variation};
 pub use titles::TITLES;
