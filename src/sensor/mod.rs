@@ -18,14 +18,17 @@ mod query;
 mod random;
 mod reply;
 mod routes;
+mod server;
 mod state;
 mod template;
 #[cfg(test)]
 mod testing;
 mod timeline;
 mod titles;
+mod tls;
 
 pub use config::{SensorConfig, ServeArgs};
 pub use error::SensorError;
 pub use faults::{Fault, UnknownName, Variation};
+pub use server::{RunningSensor, serve, start};
 pub use titles::TITLES;
