@@ -116,7 +116,7 @@ impl AlertHistory {
     }
 
     /// The alerts that have arrived by `now`, in ascending id (and time) order.
-    pub fn arrived(&self, now: i64) -> impl DoubleEndedIterator<Item = Alert> + '_ {
+    pub fn arrived(&self, now: i64) -> impl Iterator<Item = Alert> + '_ {
         (1..=self.last_id(now)).map(|id| self.alert(id))
     }
 
