@@ -1,0 +1,228 @@
+//! The command line, and the one place where errors become exit statuses.
+
+use crate::contract::ContractError;
+use crate::target::Profile;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Checks whether a server honours the alert management REST API of an OT sensor.
+#[derive(Debug, Parser)]
+#[command(name = "sensor-conformance", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check a target (default: the built-in reference sensor).
+    Run(Box<RunArgs>),
+    /// Run the reference sensor.
+    Serve(crate::sensor::ServeArgs),
+    /// The rule catalogue and the tests of each rule.
+    Rules(ContractArgs),
+    /// Check captured bodies offline.
+    Validate(ValidateArgs),
+}
+
+/// Where the contract files come from.
+#[derive(Debug, Clone, Args, Default)]
+pub struct ContractArgs {
+    /// Use the case files of DIR instead of the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub cases: Option<PathBuf>,
+    /// Use the schemas of DIR (by name) instead of the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub schemas: Option<PathBuf>,
+}
+
+/// Options of `run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The target; without it the reference sensor starts on loopback.
+    #[arg(long, env = "SENSOR_URL")]
+    pub url: Option<String>,
+    /// The API token (a token on the command line shows in `ps`: prefer --token-file).
+    #[arg(long, env = "SENSOR_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// A file holding the API token.
+    #[arg(long, value_name = "FILE", conflicts_with = "token")]
+    pub token_file: Option<PathBuf>,
+    /// The token of the capture endpoint; without it the P rules are inconclusive.
+    #[arg(long, env = "SENSOR_PCAP_TOKEN", hide_env_values = true)]
+    pub pcap_token: Option<String>,
+    /// A file holding the pcap token.
+    #[arg(long, value_name = "FILE", conflicts_with = "pcap_token")]
+    pub pcap_token_file: Option<PathBuf>,
+    /// An alert known to have a capture.
+    #[arg(long, value_name = "ID")]
+    pub pcap_alert_id: Option<String>,
+    /// Accept any TLS certificate.
+    #[arg(long)]
+    pub insecure: bool,
+    /// Trust only the CA certificates of this PEM file.
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+    /// A client certificate (PEM), for sensors that require one.
+    #[arg(long, value_name = "FILE", requires = "client_key")]
+    pub client_cert: Option<PathBuf>,
+    /// The key of --client-cert (PEM).
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
+    /// Allow a token over plain HTTP to a host other than loopback.
+    #[arg(long)]
+    pub allow_insecure_http: bool,
+    /// 1 makes the rules of version 2 not applicable.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=2))]
+    pub api_version: u8,
+    /// Should rules fail instead of warning.
+    #[arg(long)]
+    pub strict: bool,
+    /// Field spellings: lenient accepts the variants RULES.md lists.
+    #[arg(long, value_enum, default_value_t = Profile::Strict)]
+    pub profile: Profile,
+    /// An inconclusive test fails the run (for certification runs).
+    #[arg(long)]
+    pub fail_on_inconclusive: bool,
+    /// At most N requests a second (default: unlimited on loopback, 4 elsewhere).
+    #[arg(long, value_name = "N")]
+    pub max_rps: Option<f64>,
+    /// At most N requests in flight (default: 8 on loopback, 2 elsewhere).
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+    /// Idle read timeout of a request, in seconds.
+    #[arg(long, value_name = "S", default_value_t = 30)]
+    pub timeout: u64,
+    /// Largest body accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 256 << 20)]
+    pub max_body: u64,
+    /// How long rules that need the timeline to move wait for it, in seconds.
+    #[arg(long, value_name = "S", default_value_t = 20)]
+    pub movement_wait: u64,
+    #[command(flatten)]
+    pub reports: ReportArgs,
+    #[command(flatten)]
+    pub contract: ContractArgs,
+    /// Log each request to stderr.
+    #[arg(short, long)]
+    pub verbose: bool,
+    #[command(flatten)]
+    pub harness: libtest_mimic::Arguments,
+}
+
+/// Report files a run writes.
+#[derive(Debug, Clone, Args, Default)]
+pub struct ReportArgs {
+    /// JUnit XML: one testcase per test, a testsuite per endpoint.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// The JSON report (schemas/report.schema.json).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// A self-contained HTML report.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// A short Markdown summary, for a CI step summary.
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+    /// Write all of them into DIR: junit.xml, report.json, report.html, summary.md.
+    #[arg(long, value_name = "DIR")]
+    pub results_dir: Option<PathBuf>,
+}
+
+/// Options of `validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The schema: alerts-v1, alerts-v2, events or error.
+    #[arg(long)]
+    pub schema: String,
+    /// Field spellings: lenient accepts the variants RULES.md lists.
+    #[arg(long, value_enum, default_value_t = Profile::Strict)]
+    pub profile: Profile,
+    #[command(flatten)]
+    pub contract: ContractArgs,
+    /// Bodies saved from a sensor (with curl, say).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+/// Why a command could not do its work, by exit status.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// The invocation is wrong (exit 2).
+    #[error("{0}")]
+    Usage(String),
+    /// A contract file is wrong (exit 2).
+    #[error(transparent)]
+    Contract(#[from] ContractError),
+    /// The sensor refused the token before the suite started (exit 2).
+    #[error("{0}")]
+    TokenRejected(String),
+    /// The target could not be reached at all (exit 3).
+    #[error("{0}")]
+    Unreachable(String),
+}
+
+impl Failure {
+    fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Usage(_) | Failure::Contract(_) | Failure::TokenRejected(_) => 2,
+            Failure::Unreachable(_) => 3,
+        }
+    }
+}
+
+/// Parses the command line, runs the command, and maps its result to an exit status.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let verbose = matches!(&cli.command, Command::Run(args) if args.verbose)
+        || matches!(&cli.command, Command::Serve(_));
+    init_logging(verbose);
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let result = match cli.command {
+        Command::Run(args) => crate::run::run(*args),
+        Command::Serve(args) => serve(args),
+        Command::Rules(args) => crate::report::rules(&args).map(|()| 0),
+        Command::Validate(args) => crate::validate::validate(&args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(failure) => {
+            eprintln!("sensor-conformance: {failure}");
+            ExitCode::from(failure.exit_code())
+        }
+    }
+}
+
+fn serve(args: crate::sensor::ServeArgs) -> Result<u8, Failure> {
+    let runtime = runtime()?;
+    runtime
+        .block_on(crate::sensor::serve(args))
+        .map(|()| 0)
+        .map_err(|e| Failure::Usage(format!("the reference sensor failed: {e}")))
+}
+
+/// The runtime every command that talks to a network uses.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Usage(format!("cannot start the async runtime: {e}")))
+}
+
+/// Diagnostics go to stderr, quiet unless asked for.
+fn init_logging(verbose: bool) {
+    let level = if verbose {
+        tracing::Level::INFO
+    } else {
+        tracing::Level::WARN
+    };
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(level)
+        .with_target(false)
+        .without_time()
+        .init();
+}

@@ -1,0 +1,146 @@
+//! Verdicts: what each test found, kept in one store from which every summary, report and the
+//! exit status are built.
+
+use crate::contract::{Endpoint, Level};
+use crate::target::Exchange;
+use std::sync::Mutex;
+
+/// The verdict of one test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    /// Could not be decided on this target's data.
+    Inconclusive,
+    /// Does not apply to this target (its API version).
+    NotApplicable,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Inconclusive => "inconclusive",
+            Verdict::NotApplicable => "not applicable",
+        }
+    }
+}
+
+/// What one test found.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub verdict: Verdict,
+    /// For a failure, what was expected and what came; for an inconclusive test, why.
+    pub message: Option<String>,
+    /// Should-rule violations that did not fail the test, and spelling variants accepted.
+    pub warnings: Vec<String>,
+    /// What the target did, for observe rules.
+    pub observations: Vec<String>,
+    /// Every request the test made (memoized ones included).
+    pub exchanges: Vec<Exchange>,
+}
+
+impl Outcome {
+    pub fn new(verdict: Verdict, message: Option<String>) -> Self {
+        Outcome {
+            verdict,
+            message,
+            warnings: Vec::new(),
+            observations: Vec::new(),
+            exchanges: Vec::new(),
+        }
+    }
+}
+
+/// One test's record in the store.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub name: String,
+    pub rule: String,
+    pub level: Level,
+    pub endpoint: Endpoint,
+    pub outcome: Outcome,
+}
+
+/// The verdicts of a run.
+#[derive(Debug, Default)]
+pub struct Store {
+    records: Mutex<Vec<Record>>,
+}
+
+impl Store {
+    pub fn record(&self, record: Record) {
+        self.records
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(record);
+    }
+
+    /// Every record, in test-name order.
+    pub fn records(&self) -> Vec<Record> {
+        let mut records = self
+            .records
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        records.sort_by(|a, b| a.name.cmp(&b.name));
+        records
+    }
+}
+
+/// Removes every secret from text that leaves the process.
+#[derive(Debug, Clone, Default)]
+pub struct Redactor {
+    secrets: Vec<String>,
+}
+
+impl Redactor {
+    pub fn new(secrets: impl IntoIterator<Item = String>) -> Self {
+        let mut secrets: Vec<String> = secrets.into_iter().filter(|s| !s.is_empty()).collect();
+        // Longer first, so a token that contains another is removed whole.
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        Redactor { secrets }
+    }
+
+    pub fn redact(&self, text: &str) -> String {
+        let mut text = text.to_owned();
+        for secret in &self.secrets {
+            if text.contains(secret.as_str()) {
+                text = text.replace(secret.as_str(), "[REDACTED]");
+            }
+        }
+        text
+    }
+
+    /// Redacts every text field of an outcome.
+    pub fn outcome(&self, mut outcome: Outcome) -> Outcome {
+        outcome.message = outcome.message.map(|m| self.redact(&m));
+        for text in outcome
+            .warnings
+            .iter_mut()
+            .chain(outcome.observations.iter_mut())
+        {
+            *text = self.redact(text);
+        }
+        for exchange in &mut outcome.exchanges {
+            exchange.url = self.redact(&exchange.url);
+        }
+        outcome
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_every_secret() {
+        let redactor = Redactor::new(["abc".to_owned(), "abcdef".to_owned(), String::new()]);
+        assert_eq!(
+            redactor.redact("x abcdef y abc"),
+            "x [REDACTED] y [REDACTED]"
+        );
+    }
+}

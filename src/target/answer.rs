@@ -1,0 +1,150 @@
+//! What the harness keeps of one answer.
+
+use super::Credential;
+use crate::contract::SchemaError;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Bodies up to this size are kept whole for excerpts and later checks.
+pub(crate) const KEPT_BODY: usize = 1 << 20;
+
+/// One request and what came back, as reports show it (no token anywhere).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Exchange {
+    pub method: &'static str,
+    pub url: String,
+    pub status: Option<u16>,
+    pub duration_ms: u64,
+    pub body_bytes: u64,
+    /// When it was sent, by our clock (epoch ms).
+    pub sent_ms: i64,
+    /// Which credential went in `Authorization` (never the credential itself).
+    pub credential: Credential,
+}
+
+impl std::fmt::Display for Exchange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.method, self.url)?;
+        match self.status {
+            Some(status) => write!(
+                f,
+                " -> {status} ({} ms, {} bytes)",
+                self.duration_ms, self.body_bytes
+            ),
+            None => write!(f, " -> no answer ({} ms)", self.duration_ms),
+        }
+    }
+}
+
+/// The top-level shape of a JSON body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum JsonShape {
+    /// An array of this many items.
+    List(usize),
+    Object,
+    Scalar(&'static str),
+    #[default]
+    Unknown,
+}
+
+/// What later checks need of one list item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    pub id: Option<i64>,
+    pub time: Option<i64>,
+    pub digest: u64,
+    /// The whole item, kept while the list is small.
+    pub value: Option<Value>,
+}
+
+/// A JSON body as checked on arrival.
+#[derive(Debug, Clone, Default)]
+pub struct Json {
+    pub shape: JsonShape,
+    pub items: Vec<Item>,
+    /// The body, when it is an object.
+    pub object: Option<Value>,
+    /// The schema checked on arrival, if any.
+    pub schema: Option<String>,
+    pub schema_errors: Vec<SchemaError>,
+    pub schema_error_count: usize,
+    /// `<pointer>: <key>` for each key seen twice in one object.
+    pub duplicate_keys: Vec<String>,
+    /// Variant spellings accepted under the lenient profile, with how often each was seen.
+    pub spelling_warnings: BTreeMap<String, usize>,
+    /// List items that are not objects.
+    pub non_objects: usize,
+}
+
+/// A body, by what it turned out to be.
+#[derive(Debug, Clone)]
+pub enum Body {
+    Empty,
+    /// A non-empty body read as bytes (a capture), kept in `Answer::raw`.
+    Binary,
+    Json(Json),
+    /// Not JSON: why, when JSON was expected.
+    NotJson(String),
+}
+
+/// One answer.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub exchange: Exchange,
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub location: Option<String>,
+    /// The `Date` header, from which the sensor's clock is estimated.
+    pub date: Option<String>,
+    pub body: Body,
+    /// The raw body, when small enough to keep (or a capture).
+    pub raw: Option<bytes::Bytes>,
+}
+
+impl Answer {
+    pub fn json(&self) -> Option<&Json> {
+        match &self.body {
+            Body::Json(json) => Some(json),
+            _ => None,
+        }
+    }
+
+    /// The list items, when the body is a JSON array.
+    pub fn items(&self) -> Option<&[Item]> {
+        self.json()
+            .filter(|j| matches!(j.shape, JsonShape::List(_)))
+            .map(|j| j.items.as_slice())
+    }
+
+    /// A short, single-line description of the body for failure messages.
+    pub fn describe_body(&self) -> String {
+        match &self.body {
+            Body::Empty => "an empty body".to_owned(),
+            Body::Binary => format!("a binary body of {} bytes", self.exchange.body_bytes),
+            Body::NotJson(why) => format!("a body that is not JSON ({why})"),
+            Body::Json(json) => match json.shape {
+                JsonShape::List(n) => {
+                    format!("a list of {n} item{}", if n == 1 { "" } else { "s" })
+                }
+                JsonShape::Object => "a JSON object".to_owned(),
+                JsonShape::Scalar(kind) => kind.to_owned(),
+                JsonShape::Unknown => "an unread body".to_owned(),
+            },
+        }
+    }
+
+    /// The first bytes of the body as text, for evidence.
+    pub fn excerpt(&self, limit: usize) -> Option<String> {
+        let raw = self.raw.as_ref().filter(|r| !r.is_empty())?;
+        let text = String::from_utf8_lossy(&raw[..raw.len().min(limit)]);
+        let flat: String = text
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        Some(if raw.len() > limit {
+            format!("{flat}…")
+        } else {
+            flat
+        })
+    }
+}

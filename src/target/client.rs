@@ -1,0 +1,467 @@
+//! The HTTP client: one per run, polite to the target, never sending a token anywhere else.
+
+use super::answer::{Answer, Body, Exchange, KEPT_BODY};
+use super::clock::now_ms;
+use super::json::{self, Reading};
+use bytes::{Bytes, BytesMut};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, LOCATION, RETRY_AFTER};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+
+/// Answers 429 and 503 are retried this many times.
+const RETRIES: u32 = 3;
+/// The longest `Retry-After` honoured; a longer one is cut to this.
+const LONGEST_RETRY_WAIT: Duration = Duration::from_secs(30);
+
+/// The tokens of a run. They go only into `Authorization` headers to the target's origin.
+#[derive(Clone, Default)]
+pub struct Credentials {
+    pub token: Option<String>,
+    pub pcap_token: Option<String>,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Credentials { .. }")
+    }
+}
+
+/// Which credential a request carries, once the case's choice is settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Credential {
+    Api,
+    Pcap,
+    None,
+    Wrong,
+    Bearer,
+}
+
+impl Credential {
+    /// The `Authorization` header a reproducing command sends, with the token as a variable.
+    pub fn header_for_shell(self) -> Option<&'static str> {
+        match self {
+            Credential::Api => Some("Authorization: $SENSOR_TOKEN"),
+            Credential::Pcap => Some("Authorization: $SENSOR_PCAP_TOKEN"),
+            Credential::None => None,
+            Credential::Wrong => Some("Authorization: sensor-conformance-wrong-token"),
+            Credential::Bearer => Some("Authorization: Bearer $SENSOR_TOKEN"),
+        }
+    }
+}
+
+/// How the client talks to the target.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Certificates to trust instead of the system's (the built-in sensor's, or `--cacert`).
+    pub trust_only: Vec<Vec<u8>>,
+    pub insecure: bool,
+    /// A PEM file holding a client certificate and its key.
+    pub identity: Option<Vec<u8>>,
+    pub idle_timeout: Duration,
+    pub request_timeout: Duration,
+    pub max_body: u64,
+    pub max_rps: Option<f64>,
+    pub concurrency: usize,
+}
+
+/// What went wrong before an answer could be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportKind {
+    /// Connection refused, DNS failure, unreachable.
+    Connect,
+    /// The TLS handshake failed (certificate, protocol).
+    Tls,
+    Timeout,
+    /// The body was larger than `--max-body`.
+    TooLarge,
+    Other,
+}
+
+/// A request that got no usable answer.
+#[derive(Debug, Clone)]
+pub struct TransportError {
+    pub kind: TransportKind,
+    pub message: String,
+    pub exchange: Exchange,
+}
+
+/// The outcome of sending one request.
+pub type Sent = Result<Answer, TransportError>;
+
+/// One paced, bounded HTTP client for one target.
+pub struct Client {
+    http: reqwest::Client,
+    base: reqwest::Url,
+    credentials: Credentials,
+    options: ClientOptions,
+    in_flight: Semaphore,
+    next_slot: Mutex<Instant>,
+}
+
+impl Client {
+    /// Builds the client; the error says which option could not be used.
+    pub fn new(
+        base: reqwest::Url,
+        credentials: Credentials,
+        options: ClientOptions,
+    ) -> Result<Self, String> {
+        let http = build_http(&options)?;
+        Ok(Client {
+            http,
+            base,
+            credentials,
+            in_flight: Semaphore::new(options.concurrency.max(1)),
+            next_slot: Mutex::new(Instant::now()),
+            options,
+        })
+    }
+
+    pub fn base(&self) -> &reqwest::Url {
+        &self.base
+    }
+
+    pub fn has_pcap_token(&self) -> bool {
+        self.credentials.pcap_token.is_some()
+    }
+
+    /// The URL a path and raw query go to; the query is sent exactly as written.
+    pub fn url(&self, path: &str, query: &str) -> reqwest::Url {
+        let mut url = self.base.clone();
+        url.set_path(path);
+        url.set_query((!query.is_empty()).then_some(query));
+        url
+    }
+
+    /// Sends one GET, retrying 429 and 503 after their `Retry-After`.
+    pub async fn get(
+        &self,
+        url: &reqwest::Url,
+        credential: Credential,
+        reading: &Reading<'_>,
+    ) -> Sent {
+        let mut attempt = 0;
+        loop {
+            let sent = self.get_once(url, credential, reading).await;
+            let retry = match &sent {
+                Ok(received)
+                    if matches!(received.answer.status, 429 | 503) && attempt < RETRIES =>
+                {
+                    received.retry_after
+                }
+                _ => None,
+            };
+            match retry {
+                Some(wait) => {
+                    tracing::info!("{} asked to wait {} s", url, wait.as_secs());
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                None => return sent.map(|s| s.answer),
+            }
+        }
+    }
+
+    async fn get_once(
+        &self,
+        url: &reqwest::Url,
+        credential: Credential,
+        reading: &Reading<'_>,
+    ) -> Result<Received, TransportError> {
+        let _permit = self
+            .in_flight
+            .acquire()
+            .await
+            .map_err(|_| self.closed(url, credential))?;
+        self.pace().await;
+        let started = Instant::now();
+        let sent_ms = now_ms();
+        let mut exchange = Exchange {
+            method: "GET",
+            url: url.to_string(),
+            status: None,
+            duration_ms: 0,
+            body_bytes: 0,
+            sent_ms,
+            credential,
+        };
+        let result = self.fetch(url, credential).await;
+        exchange.duration_ms = started.elapsed().as_millis() as u64;
+        let (head, body) = match result {
+            Ok(fetched) => fetched,
+            Err((kind, message)) => {
+                tracing::info!("{exchange}: {message}");
+                return Err(TransportError {
+                    kind,
+                    message,
+                    exchange,
+                });
+            }
+        };
+        exchange.status = Some(head.status);
+        exchange.body_bytes = body.len() as u64;
+        tracing::info!("{exchange}");
+        Ok(Received::new(exchange, head, body, reading))
+    }
+
+    async fn fetch(
+        &self,
+        url: &reqwest::Url,
+        credential: Credential,
+    ) -> Result<(Head, Bytes), (TransportKind, String)> {
+        let mut request = self
+            .http
+            .get(url.clone())
+            .header(ACCEPT, "application/json, */*");
+        if let Some(value) = self.authorization(credential) {
+            request = request.header(AUTHORIZATION, value);
+        }
+        let mut response = request.send().await.map_err(|e| classify(&e))?;
+        let head = Head::of(&response);
+        if response
+            .content_length()
+            .is_some_and(|n| n > self.options.max_body)
+        {
+            return Err(self.too_large());
+        }
+        let mut body = BytesMut::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e))? {
+            if body.len() as u64 + chunk.len() as u64 > self.options.max_body {
+                return Err(self.too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok((head, body.freeze()))
+    }
+
+    fn too_large(&self) -> (TransportKind, String) {
+        let message = format!(
+            "the body is larger than {} bytes (--max-body)",
+            self.options.max_body
+        );
+        (TransportKind::TooLarge, message)
+    }
+
+    fn authorization(&self, credential: Credential) -> Option<String> {
+        match credential {
+            Credential::Api => self.credentials.token.clone(),
+            Credential::Pcap => self.credentials.pcap_token.clone(),
+            Credential::None => None,
+            Credential::Wrong => Some("sensor-conformance-wrong-token".to_owned()),
+            Credential::Bearer => self
+                .credentials
+                .token
+                .as_ref()
+                .map(|t| format!("Bearer {t}")),
+        }
+    }
+
+    /// Waits for this request's slot under `--max-rps`.
+    async fn pace(&self) {
+        let Some(rps) = self.options.max_rps.filter(|r| *r > 0.0) else {
+            return;
+        };
+        let interval = Duration::from_secs_f64(1.0 / rps);
+        let slot = {
+            let mut next = self.next_slot.lock().unwrap_or_else(|e| e.into_inner());
+            let slot = (*next).max(Instant::now());
+            *next = slot + interval;
+            slot
+        };
+        tokio::time::sleep_until(slot.into()).await;
+    }
+
+    fn closed(&self, url: &reqwest::Url, credential: Credential) -> TransportError {
+        TransportError {
+            kind: TransportKind::Other,
+            message: "the client was shut down".to_owned(),
+            exchange: Exchange {
+                method: "GET",
+                url: url.to_string(),
+                status: None,
+                duration_ms: 0,
+                body_bytes: 0,
+                sent_ms: now_ms(),
+                credential,
+            },
+        }
+    }
+}
+
+/// The head of an answer.
+struct Head {
+    status: u16,
+    content_type: Option<String>,
+    location: Option<String>,
+    retry_after: Option<Duration>,
+    date: Option<String>,
+}
+
+impl Head {
+    fn of(response: &reqwest::Response) -> Self {
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        Head {
+            status: response.status().as_u16(),
+            content_type: header(CONTENT_TYPE),
+            location: header(LOCATION),
+            retry_after: header(RETRY_AFTER).map(|v| retry_wait(&v)),
+            date: header(reqwest::header::DATE),
+        }
+    }
+}
+
+/// An answer and what the client itself needs of it.
+struct Received {
+    answer: Answer,
+    retry_after: Option<Duration>,
+}
+
+impl Received {
+    fn new(exchange: Exchange, head: Head, raw: Bytes, reading: &Reading<'_>) -> Self {
+        let body = read_body(&raw, &head, reading);
+        let keep = raw.len() <= KEPT_BODY || reading.binary;
+        let answer = Answer {
+            exchange,
+            status: head.status,
+            content_type: head.content_type,
+            location: head.location,
+            date: head.date,
+            body,
+            raw: keep.then_some(raw),
+        };
+        Received {
+            answer,
+            retry_after: head.retry_after,
+        }
+    }
+}
+
+fn read_body(raw: &Bytes, head: &Head, reading: &Reading<'_>) -> Body {
+    if raw.is_empty() {
+        return Body::Empty;
+    }
+    if reading.binary && head.status / 100 == 2 {
+        return Body::Binary;
+    }
+    let success = head.status / 100 == 2;
+    let schema_reading = Reading {
+        schema: if success { reading.schema } else { None },
+        ..*reading
+    };
+    match json::read(raw, &schema_reading) {
+        Ok(mut json) => {
+            json.schema = schema_reading.schema.map(|s| s.name.clone());
+            Body::Json(json)
+        }
+        Err(why) => Body::NotJson(why),
+    }
+}
+
+/// `Retry-After` in seconds (an HTTP date counts as the longest wait), capped.
+fn retry_wait(value: &str) -> Duration {
+    let seconds = value.trim().parse::<u64>().map(Duration::from_secs);
+    seconds
+        .unwrap_or(LONGEST_RETRY_WAIT)
+        .min(LONGEST_RETRY_WAIT)
+}
+
+fn build_http(options: &ClientOptions) -> Result<reqwest::Client, String> {
+    let mut builder = reqwest::Client::builder()
+        .user_agent(concat!("sensor-conformance/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(10))
+        .read_timeout(options.idle_timeout)
+        .timeout(options.request_timeout)
+        .pool_max_idle_per_host(options.concurrency.max(1))
+        .no_proxy();
+    if !options.trust_only.is_empty() {
+        let mut certificates = Vec::new();
+        for pem in &options.trust_only {
+            let bundle = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| format!("cannot read the CA certificate: {e}"))?;
+            certificates.extend(bundle);
+        }
+        builder = builder.tls_certs_only(certificates);
+    }
+    if options.insecure {
+        builder = builder
+            .tls_danger_accept_invalid_certs(true)
+            .tls_danger_accept_invalid_hostnames(true);
+    }
+    if let Some(pem) = &options.identity {
+        let identity = reqwest::Identity::from_pem(pem)
+            .map_err(|e| format!("cannot read the client certificate and key: {e}"))?;
+        builder = builder.identity(identity);
+    }
+    builder
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client: {}", chain(&e)))
+}
+
+/// Sorts a transport failure into its kind, with a message that says what would fix it.
+fn classify(error: &reqwest::Error) -> (TransportKind, String) {
+    let text = chain(error);
+    let lower = text.to_lowercase();
+    if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+        return (TransportKind::Tls, tls_message(&lower, &text));
+    }
+    if error.is_timeout() {
+        return (TransportKind::Timeout, format!("timed out: {text}"));
+    }
+    if error.is_connect() {
+        return (TransportKind::Connect, format!("cannot connect: {text}"));
+    }
+    (TransportKind::Other, text)
+}
+
+fn tls_message(lower: &str, text: &str) -> String {
+    let hint = if lower.contains("unknownissuer") || lower.contains("unknown issuer") {
+        "the certificate is not signed by a trusted authority (self-signed?): \
+         give its CA with --cacert FILE, or accept any certificate with --insecure"
+    } else if lower.contains("expired") {
+        "the certificate has expired: renew it, or accept it with --insecure"
+    } else if lower.contains("notvalidforname") || lower.contains("not valid for name") {
+        "the certificate is for another host name: use the name it was issued for, \
+         or accept it with --insecure"
+    } else {
+        "the TLS handshake failed: check the URL's scheme and port, --cacert, or --insecure"
+    };
+    format!("TLS: {hint} ({text})")
+}
+
+/// An error and its sources, on one line.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let line = cause.to_string();
+        if !text.contains(&line) {
+            text.push_str(": ");
+            text.push_str(&line);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_is_capped() {
+        assert_eq!(retry_wait("2"), Duration::from_secs(2));
+        assert_eq!(retry_wait("86400"), LONGEST_RETRY_WAIT);
+        assert_eq!(
+            retry_wait("Wed, 21 Oct 2015 07:28:00 GMT"),
+            LONGEST_RETRY_WAIT
+        );
+    }
+}

@@ -1,0 +1,13 @@
+//! Talking to a target: the HTTP client, the answers it keeps, and the sensor's clock.
+
+mod answer;
+mod client;
+mod clock;
+mod json;
+
+pub use answer::{Answer, Body, Exchange, Item, Json, JsonShape};
+pub use client::{
+    Client, ClientOptions, Credential, Credentials, Sent, TransportError, TransportKind,
+};
+pub use clock::{Clock, now_ms};
+pub use json::{Profile, Reading, read as read_json};

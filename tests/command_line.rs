@@ -1,0 +1,159 @@
+//! Exit statuses and messages of the command line, and `validate` on saved bodies.
+
+mod common;
+
+use common::{Sensor, binary, text};
+
+fn fixture(name: &str) -> String {
+    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn url_without_token_is_a_usage_error() {
+    let output = binary()
+        .args(["run", "--url", "https://127.0.0.1:9"])
+        .env_remove("SENSOR_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output).contains("--token-file"), "{}", text(&output));
+}
+
+#[test]
+fn unreachable_target_exits_3_with_one_line() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let url = format!("https://127.0.0.1:{port}");
+    let output = binary()
+        .args(["run", "--url", &url, "--token", "t"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr)
+            .trim()
+            .lines()
+            .count(),
+        1,
+        "{}",
+        text(&output)
+    );
+}
+
+#[test]
+fn rejected_token_exits_2_before_the_suite() {
+    let sensor = Sensor::start(&[]);
+    let output = binary()
+        .args([
+            "run",
+            "--url",
+            &sensor.url,
+            "--insecure",
+            "--token",
+            "not-the-token",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(text(&output).contains("rejected the token"));
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("running"));
+}
+
+#[test]
+fn self_signed_certificate_needs_a_flag() {
+    let sensor = Sensor::start(&[]);
+    let output = binary()
+        .args(["run", "--url", &sensor.url, "--token", common::TOKEN])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+    assert!(text(&output).contains("--insecure"), "{}", text(&output));
+}
+
+#[test]
+fn malformed_case_names_file_line_and_column() {
+    let dir = fixture("bad-cases");
+    let output = binary()
+        .args(["run", "--cases", &dir, "--list"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("unknown-rule.yaml:5:11: unknown rule `A99`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn list_touches_no_network() {
+    let output = binary()
+        .args([
+            "run",
+            "--url",
+            "https://192.0.2.1",
+            "--token",
+            "t",
+            "--list",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stdout)
+            .contains("alerts-v1::A6::invalid-state::HANDLED: test")
+    );
+}
+
+#[test]
+fn validate_accepts_the_published_examples() {
+    let ok = |schema: &str, file: &str, profile: &str| {
+        let output = binary()
+            .args([
+                "validate",
+                "--schema",
+                schema,
+                "--profile",
+                profile,
+                &fixture(file),
+            ])
+            .output()
+            .unwrap();
+        (output.status.code(), text(&output))
+    };
+    assert_eq!(ok("events", "events.example.json", "strict").0, Some(0));
+    assert_eq!(ok("error", "pcap-error.example.json", "strict").0, Some(0));
+    assert_eq!(
+        ok("alerts-v1", "alerts-v1.example.json", "lenient").0,
+        Some(0)
+    );
+    let (code, out) = ok("alerts-v1", "alerts-v1.example.json", "strict");
+    assert_eq!(
+        code,
+        Some(1),
+        "the first alert spells additionalinformation: {out}"
+    );
+    let (code, out) = ok("alerts-v1", "alerts-v1.published.txt", "lenient");
+    assert_eq!(code, Some(1));
+    assert!(out.contains("invalid JSON at line"), "{out}");
+}
+
+#[test]
+fn validate_names_the_path_of_a_bad_field() {
+    let output = binary()
+        .args([
+            "validate",
+            "--schema",
+            "alerts-v1",
+            &fixture("alerts-v1.bad-severity.json"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output).contains("at /1/severity"),
+        "{}",
+        text(&output)
+    );
+}
