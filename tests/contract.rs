@@ -118,7 +118,10 @@ fn unknown_key_is_placed() {
 fn missing_field_is_placed() {
     let error = load_case("cases:\n  - name: a\n    rule: A1\n    expect: []\n");
     let (line, _, message) = place(&error);
-    assert!((2..=4).contains(&line), "the case spans lines 2 to 4, not {line}");
+    assert!(
+        (2..=4).contains(&line),
+        "the case spans lines 2 to 4, not {line}"
+    );
     assert!(message.contains("missing field `endpoint`"), "{message}");
 }
 
