@@ -48,3 +48,54 @@ fn builtin_run_needs_no_configuration() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     assert!(text(&output).contains("built-in reference sensor"));
 }
+
+#[test]
+fn legal_variations_fail_nothing() {
+    for variation in sensor_conformance::sensor::Variation::all() {
+        let sensor = Sensor::start(&["--variation", variation.name()]);
+        let output = sensor.run(&["--strict"]);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}:\n{}",
+            variation.name(),
+            text(&output)
+        );
+    }
+}
+
+#[test]
+fn still_timeline_is_inconclusive_where_movement_is_needed() {
+    let sensor = Sensor::start(&["--still"]);
+    let (output, report) =
+        common::run_with_report(&sensor, "still", &["--strict", "--movement-wait", "3"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let verdicts = common::verdicts(&report);
+    for needs_movement in [
+        "events::E8::identical-request-cached",
+        "events::E9::differing-request-fresh",
+    ] {
+        let (_, verdict) = verdicts.iter().find(|(n, _)| n == needs_movement).unwrap();
+        assert_eq!(verdict, "inconclusive", "{needs_movement}");
+    }
+    let others_inconclusive: Vec<&String> = verdicts
+        .iter()
+        .filter(|(n, v)| v == "inconclusive" && !n.contains("::E8::") && !n.contains("::E9::"))
+        .map(|(n, _)| n)
+        .collect();
+    assert!(others_inconclusive.is_empty(), "{others_inconclusive:?}");
+}
+
+#[test]
+fn api_version_1_makes_v2_rules_not_applicable() {
+    let sensor = Sensor::start(&[]);
+    let (output, report) = common::run_with_report(&sensor, "v1", &["--api-version", "1"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    for (name, verdict) in common::verdicts(&report) {
+        let v2 = name.starts_with("alerts-v2::")
+            || name.starts_with("pcap::")
+            || name.contains("::A4::");
+        let expected = if v2 { "not applicable" } else { "pass" };
+        assert_eq!(verdict, expected, "{name}");
+    }
+}

@@ -82,3 +82,56 @@ pub fn failed_tests(output: &Output) -> Vec<String> {
         })
         .collect()
 }
+
+/// A scratch directory of this test process, removed when dropped.
+pub struct Scratch(pub std::path::PathBuf);
+
+impl Scratch {
+    pub fn new(name: &str) -> Scratch {
+        let dir =
+            std::env::temp_dir().join(format!("sensor-conformance-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("scratch directory");
+        Scratch(dir)
+    }
+
+    pub fn path(&self, file: &str) -> String {
+        self.0.join(file).display().to_string()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Runs the suite against `sensor` writing the JSON report, and returns it with the output.
+pub fn run_with_report(sensor: &Sensor, name: &str, extra: &[&str]) -> (Output, serde_json::Value) {
+    let scratch = Scratch::new(name);
+    let report = scratch.path("report.json");
+    let mut args = vec!["--json", report.as_str()];
+    args.extend_from_slice(extra);
+    let output = sensor.run(&args);
+    let text = std::fs::read_to_string(&report)
+        .unwrap_or_else(|e| panic!("no report ({e}): {}", self::text(&output)));
+    (
+        output,
+        serde_json::from_str(&text).expect("the report is JSON"),
+    )
+}
+
+/// The verdict of each test in a JSON report, by name.
+pub fn verdicts(report: &serde_json::Value) -> Vec<(String, String)> {
+    report["tests"]
+        .as_array()
+        .expect("tests")
+        .iter()
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap().to_owned(),
+                t["verdict"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
