@@ -38,11 +38,14 @@ pub struct ContractArgs {
 }
 
 /// Options of `run`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct RunArgs {
     /// The target; without it the reference sensor starts on loopback.
-    #[arg(long, env = "SENSOR_URL")]
+    #[arg(long, env = "SENSOR_URL", conflicts_with = "targets")]
     pub url: Option<String>,
+    /// Check many sensors in one run: a YAML file of names, URLs and token sources.
+    #[arg(long, value_name = "FILE")]
+    pub targets: Option<PathBuf>,
     /// The API token (a token on the command line shows in `ps`: prefer --token-file).
     #[arg(long, env = "SENSOR_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
@@ -165,7 +168,7 @@ pub enum Failure {
 }
 
 impl Failure {
-    fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         match self {
             Failure::Usage(_) | Failure::Contract(_) | Failure::TokenRejected(_) => 2,
             Failure::Unreachable(_) => 3,

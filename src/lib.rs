@@ -8,6 +8,7 @@
 pub mod check;
 pub mod cli;
 pub mod contract;
+pub mod fleet;
 pub mod report;
 pub mod run;
 pub mod sensor;

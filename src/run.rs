@@ -14,12 +14,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// The target of a run, and the reference sensor when the run started one.
-struct Target {
-    url: reqwest::Url,
+pub(crate) struct Target {
+    pub url: reqwest::Url,
     credentials: Credentials,
     trust_only: Vec<Vec<u8>>,
     loopback: bool,
     _sensor: Option<RunningSensor>,
+}
+
+/// A target reached and ready: its context holds the client, clock and verdict store.
+pub(crate) struct Prepared {
+    pub target: Target,
+    pub context: Arc<Context>,
 }
 
 /// Runs the suite; the exit status is 0 when no test failed, 1 when one did.
@@ -28,13 +34,33 @@ pub fn run(mut args: RunArgs) -> Result<u8, Failure> {
     let tests = suite::expand(&contract);
     if args.harness.list {
         // Listing decides nothing: its conclusion is empty.
-        let _listed = libtest_mimic::run(&args.harness, trials(&tests, None));
+        let _listed = libtest_mimic::run(&args.harness, trials(&tests, None, None));
         return Ok(0);
+    }
+    if let Some(file) = args.targets.clone() {
+        return crate::fleet::run(args, &file, contract, &tests);
     }
     let started_ms = now_ms();
     let runtime = crate::cli::runtime()?;
-    let target = runtime.block_on(target(&args))?;
-    let client = client(&args, &target)?;
+    let prepared = prepare(&args, &runtime, Arc::clone(&contract))?;
+    if args.harness.test_threads.is_none() {
+        args.harness.test_threads = Some(concurrency(&args, &prepared.target));
+    }
+    let run = (Arc::clone(&prepared.context), runtime.handle().clone());
+    // libtest only counts; the store's verdicts decide the exit status.
+    let _counted = libtest_mimic::run(&args.harness, trials(&tests, Some(run), None));
+    let records = finish(&args, &prepared, started_ms, &args.reports, true)?;
+    Ok(exit_status(&records, args.fail_on_inconclusive))
+}
+
+/// Reaches the target of `args` and makes the context its tests share.
+pub(crate) fn prepare(
+    args: &RunArgs,
+    runtime: &tokio::runtime::Runtime,
+    contract: Arc<Contract>,
+) -> Result<Prepared, Failure> {
+    let target = runtime.block_on(target(args))?;
+    let client = client(args, &target)?;
     let clock = runtime.block_on(precheck(&client, target._sensor.is_some()))?;
     let secrets = [
         target.credentials.token.clone(),
@@ -45,28 +71,29 @@ pub fn run(mut args: RunArgs) -> Result<u8, Failure> {
         contract,
         client,
         clock,
-        options(&args),
+        options(args),
         redactor,
     ));
-    if args.harness.test_threads.is_none() {
-        args.harness.test_threads = Some(concurrency(&args, &target));
-    }
-    let handle = runtime.handle().clone();
-    // libtest only counts; the store's verdicts decide the exit status.
-    let _counted = libtest_mimic::run(
-        &args.harness,
-        trials(&tests, Some((Arc::clone(&context), handle))),
-    );
+    Ok(Prepared { target, context })
+}
+
+/// Prints the summary of one target's run and writes its reports; returns its records.
+pub(crate) fn finish(
+    args: &RunArgs,
+    prepared: &Prepared,
+    started_ms: i64,
+    reports: &ReportArgs,
+    print_summary: bool,
+) -> Result<Vec<Record>, Failure> {
+    let (target, context) = (&prepared.target, &prepared.context);
     let records = context.store.records();
-    crate::report::summary(
-        &records,
-        target.url.as_str(),
-        &clock,
-        target._sensor.is_some(),
-    );
-    let info = run_info(&args, &target, &context, started_ms);
-    write_reports(&args.reports, &info, &records, &context.redactor)?;
-    Ok(exit_status(&records, args.fail_on_inconclusive))
+    let builtin = target._sensor.is_some();
+    if print_summary {
+        crate::report::summary(&records, target.url.as_str(), &context.clock, builtin);
+    }
+    let info = run_info(args, target, context, started_ms);
+    write_reports(reports, &info, &records, &context.redactor)?;
+    Ok(records)
 }
 
 fn run_info(args: &RunArgs, target: &Target, context: &Context, started_ms: i64) -> RunInfo {
@@ -146,7 +173,7 @@ fn write_reports(
     Ok(())
 }
 
-fn load_contract(args: &ContractArgs) -> Result<Contract, Failure> {
+pub(crate) fn load_contract(args: &ContractArgs) -> Result<Contract, Failure> {
     Ok(Contract::load(
         args.cases.as_deref(),
         args.schemas.as_deref(),
@@ -163,7 +190,7 @@ fn options(args: &RunArgs) -> RunOptions {
     }
 }
 
-fn exit_status(records: &[Record], fail_on_inconclusive: bool) -> u8 {
+pub(crate) fn exit_status(records: &[Record], fail_on_inconclusive: bool) -> u8 {
     let failed = records.iter().any(|r| {
         r.outcome.verdict == Verdict::Fail
             || (fail_on_inconclusive && r.outcome.verdict == Verdict::Inconclusive)
@@ -305,7 +332,7 @@ fn read_file(path: &std::path::Path) -> Result<Vec<u8>, Failure> {
     std::fs::read(path).map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))
 }
 
-fn concurrency(args: &RunArgs, target: &Target) -> usize {
+pub(crate) fn concurrency(args: &RunArgs, target: &Target) -> usize {
     args.concurrency
         .unwrap_or(if target.loopback { 8 } else { 2 })
         .max(1)
@@ -384,15 +411,25 @@ async fn precheck(client: &Client, builtin: bool) -> Result<Clock, Failure> {
     }))
 }
 
-/// One libtest trial per test; without a context (for `--list`) the trials do nothing.
-fn trials(tests: &[Test], run: Option<(Arc<Context>, tokio::runtime::Handle)>) -> Vec<Trial> {
+/// One libtest trial per test, named with `prefix::` in a fleet run; without a context (for
+/// `--list`) the trials do nothing. `done` is told when each trial has its verdict.
+pub(crate) fn trials(
+    tests: &[Test],
+    run: Option<(Arc<Context>, tokio::runtime::Handle)>,
+    prefix: Option<(&str, Arc<dyn Fn() + Send + Sync>)>,
+) -> Vec<Trial> {
     tests
         .iter()
         .map(|test| {
             let test = test.clone();
             let run = run.clone();
             let ignored = test.case.ignored;
-            Trial::ignorable_test(test.name.clone(), move || match run {
+            let name = match &prefix {
+                Some((target, _)) => format!("{target}::{}", test.name),
+                None => test.name.clone(),
+            };
+            let done = prefix.as_ref().map(|(_, done)| Arc::clone(done));
+            Trial::ignorable_test(name, move || match run {
                 Some((context, handle)) => {
                     let outcome = handle.block_on(suite::run_test(&context, &test));
                     let result = completion(&outcome);
@@ -403,6 +440,9 @@ fn trials(tests: &[Test], run: Option<(Arc<Context>, tokio::runtime::Handle)>) -
                         endpoint: test.endpoint,
                         outcome,
                     });
+                    if let Some(done) = done {
+                        done();
+                    }
                     result
                 }
                 None => Ok(Completion::Completed),

@@ -1,0 +1,377 @@
+//! Many sensors in one run: `run --targets FILE` checks each concurrently, names every test
+//! after its sensor, writes one set of reports per sensor and prints a matrix of sensors by
+//! rule.
+
+use crate::cli::{Failure, ReportArgs, RunArgs};
+use crate::contract::{Contract, ContractError};
+use crate::run::{self, Prepared};
+use crate::suite::{Record, Test, Verdict};
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+use std::io::{IsTerminal, Write as _};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// At most this many sensors are reached at once before the suite starts.
+const PREPARED_AT_ONCE: usize = 8;
+/// The most test threads a fleet run uses by default.
+const MOST_THREADS: usize = 64;
+
+/// One sensor of a targets file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct Entry {
+    name: String,
+    url: String,
+    #[serde(default)]
+    token_file: Option<PathBuf>,
+    /// The name of an environment variable holding the token.
+    #[serde(default)]
+    token_env: Option<String>,
+    #[serde(default)]
+    pcap_token_file: Option<PathBuf>,
+    #[serde(default)]
+    pcap_token_env: Option<String>,
+    #[serde(default)]
+    pcap_alert_id: Option<String>,
+    #[serde(default)]
+    insecure: bool,
+    #[serde(default)]
+    cacert: Option<PathBuf>,
+    #[serde(default)]
+    api_version: Option<u8>,
+    #[serde(default)]
+    max_rps: Option<f64>,
+    #[serde(default)]
+    concurrency: Option<usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TargetsFile {
+    targets: Vec<Spanned<Entry>>,
+}
+
+/// A sensor of the fleet: its options, and what reaching it gave.
+struct Sensor {
+    name: String,
+    args: RunArgs,
+    prepared: Result<Prepared, Failure>,
+}
+
+/// Runs the suite against every sensor of `file`.
+pub fn run(
+    mut args: RunArgs,
+    file: &Path,
+    contract: Arc<Contract>,
+    tests: &[Test],
+) -> Result<u8, Failure> {
+    refuse_single_report_files(&args.reports)?;
+    let entries = read(file)?;
+    let started_ms = crate::target::now_ms();
+    let runtime = crate::cli::runtime()?;
+    let sensors = prepare_all(&args, &entries, &runtime, &contract);
+    let progress = Arc::new(Progress::new(&sensors, tests.len()));
+    let mut trials = Vec::new();
+    for (index, sensor) in sensors.iter().enumerate() {
+        let Ok(prepared) = &sensor.prepared else {
+            continue;
+        };
+        let run = (Arc::clone(&prepared.context), runtime.handle().clone());
+        let progress = Arc::clone(&progress);
+        let done: Arc<dyn Fn() + Send + Sync> = Arc::new(move || progress.done(index));
+        trials.extend(run::trials(tests, Some(run), Some((&sensor.name, done))));
+    }
+    if args.harness.test_threads.is_none() {
+        args.harness.test_threads = Some(threads(&sensors));
+    }
+    // libtest only counts; the stores' verdicts decide the exit status.
+    let _counted = libtest_mimic::run(&args.harness, trials);
+    progress.finish();
+    finish_all(&args, &sensors, started_ms, &contract)
+}
+
+fn refuse_single_report_files(reports: &ReportArgs) -> Result<(), Failure> {
+    let single = [
+        &reports.junit,
+        &reports.json,
+        &reports.html,
+        &reports.summary,
+    ];
+    if single.iter().any(|f| f.is_some()) {
+        return Err(Failure::Usage(
+            "with --targets, reports go to --results-dir DIR (one directory per sensor)".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Reads and checks the targets file; errors name its line and column.
+fn read(file: &Path) -> Result<Vec<Entry>, Failure> {
+    let name = file.display().to_string();
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| Failure::Usage(format!("cannot read {name}: {e}")))?;
+    let parsed: TargetsFile =
+        serde_saphyr::from_str(&text).map_err(|e| ContractError::yaml(&name, &e))?;
+    let mut entries: Vec<Entry> = Vec::new();
+    for spanned in parsed.targets {
+        let entry = spanned.value;
+        let at = &spanned.referenced;
+        let valid = !entry.name.is_empty()
+            && entry
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+        if !valid {
+            let message = format!(
+                "sensor name `{}` must be letters, digits, . _ or -",
+                entry.name
+            );
+            return Err(ContractError::spanned(&name, at, message).into());
+        }
+        if entries.iter().any(|e| e.name == entry.name) {
+            let message = format!("sensor name `{}` is used twice", entry.name);
+            return Err(ContractError::spanned(&name, at, message).into());
+        }
+        entries.push(entry);
+    }
+    Ok(entries)
+}
+
+/// The options of one sensor: the run's, with what its entry says in their place.
+fn sensor_args(args: &RunArgs, entry: &Entry) -> Result<RunArgs, Failure> {
+    let env = |variable: &Option<String>| -> Result<Option<String>, Failure> {
+        let Some(variable) = variable else {
+            return Ok(None);
+        };
+        std::env::var(variable).map(Some).map_err(|_| {
+            Failure::Usage(format!(
+                "sensor {}: environment variable {variable} is not set",
+                entry.name
+            ))
+        })
+    };
+    let mut args = args.clone();
+    args.targets = None;
+    args.url = Some(entry.url.clone());
+    args.token = env(&entry.token_env)?;
+    args.token_file = entry.token_file.clone();
+    args.pcap_token = env(&entry.pcap_token_env)?;
+    args.pcap_token_file = entry.pcap_token_file.clone();
+    args.pcap_alert_id = entry.pcap_alert_id.clone().or(args.pcap_alert_id);
+    args.insecure |= entry.insecure;
+    args.cacert = entry.cacert.clone().or(args.cacert);
+    args.api_version = entry.api_version.unwrap_or(args.api_version);
+    args.max_rps = entry.max_rps.or(args.max_rps);
+    args.concurrency = entry.concurrency.or(args.concurrency);
+    if let Some(dir) = &args.reports.results_dir {
+        args.reports.results_dir = Some(dir.join(&entry.name));
+    }
+    Ok(args)
+}
+
+/// Reaches every sensor, a few at a time; one that cannot be reached does not stop the others.
+fn prepare_all(
+    args: &RunArgs,
+    entries: &[Entry],
+    runtime: &tokio::runtime::Runtime,
+    contract: &Arc<Contract>,
+) -> Vec<Sensor> {
+    let mut sensors = Vec::new();
+    for chunk in entries.chunks(PREPARED_AT_ONCE) {
+        let prepared: Vec<Sensor> = std::thread::scope(|scope| {
+            let handles: Vec<_> = chunk
+                .iter()
+                .map(|entry| scope.spawn(|| prepare_one(args, entry, runtime, contract)))
+                .collect();
+            handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        });
+        sensors.extend(prepared);
+    }
+    sensors
+}
+
+fn prepare_one(
+    args: &RunArgs,
+    entry: &Entry,
+    runtime: &tokio::runtime::Runtime,
+    contract: &Arc<Contract>,
+) -> Sensor {
+    let sensor_args = sensor_args(args, entry);
+    let prepared = match &sensor_args {
+        Ok(sensor_args) => run::prepare(sensor_args, runtime, Arc::clone(contract)),
+        Err(failure) => Err(Failure::Usage(failure.to_string())),
+    };
+    if let Err(failure) = &prepared {
+        eprintln!("sensor-conformance: sensor {}: {failure}", entry.name);
+    }
+    Sensor {
+        name: entry.name.clone(),
+        args: sensor_args.unwrap_or_else(|_| args.clone()),
+        prepared,
+    }
+}
+
+fn threads(sensors: &[Sensor]) -> usize {
+    let sum: usize = sensors
+        .iter()
+        .filter_map(|s| {
+            s.prepared
+                .as_ref()
+                .ok()
+                .map(|p| run::concurrency(&s.args, &p.target))
+        })
+        .sum();
+    sum.clamp(1, MOST_THREADS)
+}
+
+/// Writes each sensor's reports, prints the matrix, and gives the run's exit status.
+fn finish_all(
+    args: &RunArgs,
+    sensors: &[Sensor],
+    started_ms: i64,
+    contract: &Contract,
+) -> Result<u8, Failure> {
+    let mut rows = Vec::new();
+    let mut status = 0;
+    for sensor in sensors {
+        match &sensor.prepared {
+            Ok(prepared) => {
+                let records = run::finish(
+                    &sensor.args,
+                    prepared,
+                    started_ms,
+                    &sensor.args.reports,
+                    false,
+                )?;
+                status = status.max(run::exit_status(&records, args.fail_on_inconclusive));
+                rows.push((sensor.name.as_str(), Ok(records)));
+            }
+            Err(failure) => rows.push((sensor.name.as_str(), Err(failure.to_string()))),
+        }
+    }
+    let matrix = matrix(&rows, contract);
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe ends the output quietly.
+    let _ = stdout
+        .write_all(matrix.as_bytes())
+        .and_then(|()| stdout.flush());
+    if let Some(dir) = &args.reports.results_dir {
+        std::fs::create_dir_all(dir)
+            .and_then(|()| std::fs::write(dir.join("matrix.md"), &matrix))
+            .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", dir.display())))?;
+    }
+    Ok(fleet_status(sensors, status))
+}
+
+/// 2 if a sensor's options or token were wrong, then 3 if one could not be reached, then the
+/// tests' status.
+fn fleet_status(sensors: &[Sensor], tests: u8) -> u8 {
+    let code = |s: &Sensor| s.prepared.as_ref().err().map(Failure::exit_code);
+    let codes: Vec<u8> = sensors.iter().filter_map(code).collect();
+    if codes.contains(&2) {
+        2
+    } else if codes.contains(&3) {
+        3
+    } else {
+        tests
+    }
+}
+
+/// A Markdown table of sensors by rule: P pass, F fail, I inconclusive, - not applicable.
+fn matrix(rows: &[(&str, Result<Vec<Record>, String>)], contract: &Contract) -> String {
+    let ids: Vec<&str> = contract.rules.iter().map(|r| r.id.as_str()).collect();
+    let mut out = format!("\n| sensor | {} | failed |\n|---|", ids.join(" | "));
+    out.push_str(&"---|".repeat(ids.len() + 1));
+    out.push('\n');
+    for (name, records) in rows {
+        let cells: Vec<String> = match records {
+            Ok(records) => ids.iter().map(|id| cell(records, id).to_owned()).collect(),
+            Err(_) => vec!["×".to_owned(); ids.len()],
+        };
+        let failed = match records {
+            Ok(records) => records
+                .iter()
+                .filter(|r| r.outcome.verdict == Verdict::Fail)
+                .count()
+                .to_string(),
+            Err(why) => why.replace('|', "\\|"),
+        };
+        out.push_str(&format!("| {name} | {} | {failed} |\n", cells.join(" | ")));
+    }
+    out.push_str("\nP pass, F fail, I inconclusive, - not applicable, · not run, × not reached\n");
+    out
+}
+
+fn cell(records: &[Record], rule: &str) -> &'static str {
+    let of: Vec<&Record> = records.iter().filter(|r| r.rule == rule).collect();
+    match crate::report::rule_verdict(&of) {
+        Some(Verdict::Pass) => "P",
+        Some(Verdict::Fail) => "F",
+        Some(Verdict::Inconclusive) => "I",
+        Some(Verdict::NotApplicable) => "-",
+        None => "·",
+    }
+}
+
+/// Sensors and tests done, on stderr: one updated line on a terminal, a line per finished
+/// sensor otherwise.
+struct Progress {
+    tty: bool,
+    tests: usize,
+    total: usize,
+    done: AtomicUsize,
+    sensors: Vec<(String, AtomicUsize)>,
+    finished_sensors: AtomicUsize,
+}
+
+impl Progress {
+    fn new(sensors: &[Sensor], tests: usize) -> Self {
+        let reached: Vec<(String, AtomicUsize)> = sensors
+            .iter()
+            .filter(|s| s.prepared.is_ok())
+            .map(|s| (s.name.clone(), AtomicUsize::new(0)))
+            .collect();
+        Progress {
+            tty: std::io::stderr().is_terminal(),
+            tests,
+            total: tests * reached.len(),
+            done: AtomicUsize::new(0),
+            sensors: reached,
+            finished_sensors: AtomicUsize::new(0),
+        }
+    }
+
+    /// Called once per test as it finishes; `index` is the sensor's place in the fleet.
+    fn done(&self, index: usize) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        let Some((name, count)) = self.sensors.get(index) else {
+            return;
+        };
+        let finished = count.fetch_add(1, Ordering::Relaxed) + 1 == self.tests;
+        let sensors = self.finished_sensors.load(Ordering::Relaxed) + usize::from(finished);
+        if finished {
+            self.finished_sensors.fetch_add(1, Ordering::Relaxed);
+        }
+        if self.tty {
+            eprint!(
+                "\r\x1b[2Ksensors {sensors}/{} done, tests {done}/{}",
+                self.sensors.len(),
+                self.total
+            );
+        } else if finished {
+            eprintln!(
+                "sensor {name}: {} tests done ({sensors}/{} sensors)",
+                self.tests,
+                self.sensors.len()
+            );
+        }
+    }
+
+    fn finish(&self) {
+        if self.tty {
+            eprintln!();
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! `run --targets FILE`: many sensors in one run, named, reported and summarised apart.
+
+mod common;
+
+use common::{PCAP_TOKEN, Scratch, Sensor, TOKEN, binary, failed_tests, text};
+
+fn targets_file(scratch: &Scratch, sensors: &[(&str, &Sensor)]) -> String {
+    let mut yaml = String::from("targets:\n");
+    for (name, sensor) in sensors {
+        yaml.push_str(&format!(
+            "  - name: {name}\n    url: {}\n    token-env: FLEET_TOKEN\n    \
+             pcap-token-env: FLEET_PCAP_TOKEN\n    insecure: true\n",
+            sensor.url
+        ));
+    }
+    let path = scratch.path("targets.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    path
+}
+
+#[test]
+fn each_sensor_is_checked_and_reported_apart() {
+    let (good, bad) = (
+        Sensor::start(&[]),
+        Sensor::start(&["--fault", "A6-accept-any-state"]),
+    );
+    let scratch = Scratch::new("fleet");
+    let file = targets_file(&scratch, &[("plant-a", &good), ("plant-b", &bad)]);
+    let results = scratch.path("results");
+    let output = binary()
+        .args([
+            "run",
+            "--targets",
+            &file,
+            "--results-dir",
+            &results,
+            "::A6::",
+        ])
+        .env("FLEET_TOKEN", TOKEN)
+        .env("FLEET_PCAP_TOKEN", PCAP_TOKEN)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let failed = failed_tests(&output);
+    assert!(!failed.is_empty());
+    assert!(
+        failed.iter().all(|t| t.starts_with("plant-b::")),
+        "{failed:?}"
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let row = |name: &str| {
+        stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("| {name} |")))
+            .unwrap()
+            .to_owned()
+    };
+    assert!(row("plant-b").contains("| F |"), "{stdout}");
+    assert!(!row("plant-a").contains("| F |"), "{stdout}");
+    for name in ["plant-a", "plant-b"] {
+        assert!(
+            std::path::Path::new(&results)
+                .join(name)
+                .join("report.json")
+                .exists()
+        );
+    }
+    assert!(std::path::Path::new(&results).join("matrix.md").exists());
+}
+
+#[test]
+fn an_unreachable_sensor_does_not_stop_the_others() {
+    let good = Sensor::start(&[]);
+    let dead = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!(
+            "https://127.0.0.1:{}",
+            listener.local_addr().unwrap().port()
+        )
+    };
+    let scratch = Scratch::new("fleet-dead");
+    let file = targets_file(&scratch, &[("plant-a", &good)]);
+    let mut yaml = std::fs::read_to_string(&file).unwrap();
+    yaml.push_str(&format!(
+        "  - name: gone\n    url: {dead}\n    token-env: FLEET_TOKEN\n"
+    ));
+    std::fs::write(&file, yaml).unwrap();
+    let output = binary()
+        .args(["run", "--targets", &file, "::A1::"])
+        .env("FLEET_TOKEN", TOKEN)
+        .env("FLEET_PCAP_TOKEN", PCAP_TOKEN)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("plant-a::alerts-v1::A1::list ... ok")
+    );
+    assert!(text(&output).contains("sensor gone:"));
+}
+
+#[test]
+fn a_bad_targets_file_is_placed() {
+    let scratch = Scratch::new("fleet-bad");
+    let file = scratch.path("targets.yaml");
+    std::fs::write(
+        &file,
+        "targets:\n  - name: a\n    url: https://127.0.0.1:1\n    tokn: x\n",
+    )
+    .unwrap();
+    let output = binary().args(["run", "--targets", &file]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output).contains("targets.yaml:4:5: unknown field `tokn`"),
+        "{}",
+        text(&output)
+    );
+}
