@@ -80,7 +80,7 @@ pub fn run(
         };
         let run = (Arc::clone(&prepared.context), runtime.handle().clone());
         let progress = Arc::clone(&progress);
-        let done: Arc<dyn Fn() + Send + Sync> = Arc::new(move || progress.done(index));
+        let done: run::Done = Arc::new(move || progress.done(index));
         trials.extend(run::trials(tests, Some(run), Some((&sensor.name, done))));
     }
     if args.harness.test_threads.is_none() {

@@ -411,12 +411,15 @@ async fn precheck(client: &Client, builtin: bool) -> Result<Clock, Failure> {
     }))
 }
 
+/// Called when a test of a fleet run has its verdict.
+pub(crate) type Done = Arc<dyn Fn() + Send + Sync>;
+
 /// One libtest trial per test, named with `prefix::` in a fleet run; without a context (for
 /// `--list`) the trials do nothing. `done` is told when each trial has its verdict.
 pub(crate) fn trials(
     tests: &[Test],
     run: Option<(Arc<Context>, tokio::runtime::Handle)>,
-    prefix: Option<(&str, Arc<dyn Fn() + Send + Sync>)>,
+    prefix: Option<(&str, Done)>,
 ) -> Vec<Trial> {
     tests
         .iter()

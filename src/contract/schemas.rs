@@ -98,21 +98,29 @@ impl Schema {
     /// Checks the item at `index` of a list body, as the list schema would.
     pub fn check_item(&self, index: usize, item: Value) -> (Value, Vec<SchemaError>) {
         let wrapped = Value::Array(vec![item]);
+        // Most items are valid: the boolean check is much cheaper than collecting errors.
+        let errors = if self.validator.is_valid(&wrapped) {
+            Vec::new()
+        } else {
+            self.item_errors(index, &wrapped)
+        };
+        let Value::Array(mut items) = wrapped else {
+            unreachable!("built as an array above")
+        };
+        (items.pop().unwrap_or(Value::Null), errors)
+    }
+
+    fn item_errors(&self, index: usize, wrapped: &Value) -> Vec<SchemaError> {
         let prefix = format!("/{index}");
-        let errors = self
-            .validator
-            .iter_errors(&wrapped)
+        self.validator
+            .iter_errors(wrapped)
             .take(ERRORS_PER_ITEM)
             .map(describe)
             .map(|mut e| {
                 e.instance_path = e.instance_path.replacen("/0", &prefix, 1);
                 e
             })
-            .collect();
-        let Value::Array(mut items) = wrapped else {
-            unreachable!("built as an array above")
-        };
-        (items.pop().unwrap_or(Value::Null), errors)
+            .collect()
     }
 }
 

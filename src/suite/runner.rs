@@ -142,22 +142,27 @@ async fn gather(context: &Context, test: &Test, try_number: u32) -> Result<Gathe
         others.insert(name.clone(), resolved);
     }
     let fetch = |resolved: Resolved| async move {
-        if try_number == 0 {
+        let sent = if try_number == 0 {
             context.fetch(&resolved).await
         } else {
             context.fetch_fresh(&resolved).await
-        }
+        };
+        (resolved, sent)
     };
-    let subject_sent = fetch(subject.clone()).await;
-    let mut exchanges = vec![exchange_of(&subject_sent)];
-    let mut fetched = BTreeMap::new();
-    for (name, resolved) in others {
-        let sent = fetch(resolved.clone()).await;
-        exchanges.push(exchange_of(&sent));
-        fetched.insert(name, (resolved, sent));
-    }
+    // The requests of a test are independent: send them together.
+    let names: Vec<String> = others.keys().cloned().collect();
+    let requests = std::iter::once(subject)
+        .chain(others.into_values())
+        .map(fetch);
+    let mut answers = futures_util::future::join_all(requests).await.into_iter();
+    let subject = answers.next().expect("the subject is the first request");
+    let fetched: BTreeMap<String, (Resolved, Arc<Sent>)> = names.into_iter().zip(answers).collect();
+    let exchanges = std::iter::once(&subject)
+        .chain(fetched.values())
+        .map(|(_, sent)| exchange_of(sent))
+        .collect();
     Ok(Gathered {
-        subject: (subject, subject_sent),
+        subject,
         others: fetched,
         exchanges,
     })

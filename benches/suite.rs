@@ -1,0 +1,268 @@
+//! The whole suite, start-up, and fleets, measured as a user runs them (whole processes of the
+//! release binary against reference sensors on loopback), each next to its yardstick:
+//! - harness overhead: the suite against replaying the very requests it sent with a bare
+//!   HTTP client at the same concurrency, each against a fresh sensor;
+//! - start-up: `run --list`, which touches no network;
+//! - fleets: 50 sensors in one run against one.
+//!
+//! `cargo bench --bench suite` (`FLEET=N` for another fleet size).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_sensor-conformance");
+const TOKEN: &str = "bench-api-token-1f7c";
+const PCAP_TOKEN: &str = "bench-pcap-token-8a2d";
+/// Tests that wait on purpose for the timeline to move; they measure the sensor, not us.
+const WAITING: [&str; 4] = ["--skip", "::E8::", "--skip", "::E9::"];
+
+struct Sensor {
+    child: Child,
+    url: String,
+}
+
+impl Sensor {
+    fn start() -> Sensor {
+        let mut child = Command::new(BINARY)
+            .args([
+                "serve",
+                "--tls",
+                "--listen",
+                "127.0.0.1:0",
+                "--token",
+                TOKEN,
+            ])
+            .args(["--pcap-token", PCAP_TOKEN])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("serve starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("line");
+        let url = line.trim().trim_start_matches("listening on ").to_owned();
+        Sensor { child, url }
+    }
+}
+
+impl Drop for Sensor {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn seconds(started: Instant) -> f64 {
+    started.elapsed().as_secs_f64()
+}
+
+fn main() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    overhead();
+    startup();
+    fleet();
+}
+
+fn scratch(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("bench-{name}-{}", std::process::id()))
+}
+
+/// Runs the suite against a fresh sensor; returns its time and the requests it sent.
+fn suite_once() -> (f64, Vec<(String, String)>) {
+    let sensor = Sensor::start();
+    let report = scratch("report.json");
+    let started = Instant::now();
+    let output = Command::new(BINARY)
+        .args(["run", "--url", &sensor.url, "--insecure", "--token", TOKEN])
+        .args([
+            "--pcap-token",
+            PCAP_TOKEN,
+            "--json",
+            &report.display().to_string(),
+        ])
+        .args(WAITING)
+        .output()
+        .expect("run");
+    let elapsed = seconds(started);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let text = std::fs::read_to_string(&report).expect("report");
+    let _ = std::fs::remove_file(&report);
+    (
+        elapsed,
+        sent_requests(&serde_json::from_str(&text).expect("JSON")),
+    )
+}
+
+/// The requests the run sent: tests that shared an answer list the same exchange.
+fn sent_requests(report: &serde_json::Value) -> Vec<(String, String)> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut sent = Vec::new();
+    for test in report["tests"].as_array().expect("tests") {
+        for request in test["requests"].as_array().expect("requests") {
+            let key = (
+                request["url"].to_string(),
+                request["credential"].to_string(),
+                request["sent"].to_string(),
+            );
+            if seen.insert(key) {
+                let url = request["url"].as_str().unwrap_or_default().to_owned();
+                sent.push((
+                    url,
+                    request["credential"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                ));
+            }
+        }
+    }
+    sent
+}
+
+/// Sends `requests` with a bare client, eight in flight, to a fresh sensor at another port;
+/// with `parse`, each JSON body is also parsed into a `serde_json::Value`.
+fn replay(requests: &[(String, String)], parse: bool) -> f64 {
+    let sensor = Sensor::start();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let base = reqwest::Url::parse(&requests[0].0).expect("URL");
+    let target = reqwest::Url::parse(&sensor.url).expect("URL");
+    let moved: Vec<(String, String)> = requests
+        .iter()
+        .map(|(url, credential)| {
+            (
+                url.replace(
+                    base.origin().ascii_serialization().as_str(),
+                    target.origin().ascii_serialization().as_str(),
+                ),
+                credential.clone(),
+            )
+        })
+        .collect();
+    runtime.block_on(async move {
+        let client = reqwest::Client::builder()
+            .tls_danger_accept_invalid_certs(true)
+            .build()
+            .expect("client");
+        let gate = Arc::new(tokio::sync::Semaphore::new(8));
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for (url, credential) in moved {
+            let (client, gate) = (client.clone(), Arc::clone(&gate));
+            tasks.push(tokio::spawn(async move {
+                let _permit = gate.acquire().await.expect("permit");
+                let mut request = client.get(&url);
+                match credential.as_str() {
+                    "api" => request = request.header("Authorization", TOKEN),
+                    "pcap" => request = request.header("Authorization", PCAP_TOKEN),
+                    "wrong" => request = request.header("Authorization", "wrong"),
+                    _ => {}
+                }
+                let response = request.send().await.expect("answer");
+                let body = response.bytes().await.expect("body");
+                if parse {
+                    let value = serde_json::from_slice::<serde_json::Value>(&body).ok();
+                    std::hint::black_box(value);
+                }
+                body.len()
+            }));
+        }
+        for task in tasks {
+            task.await.expect("task");
+        }
+        seconds(started)
+    })
+}
+
+fn overhead() {
+    let (mut suite, mut bare, mut parsed, mut count) = (f64::MAX, f64::MAX, f64::MAX, 0);
+    for _ in 0..3 {
+        let (elapsed, requests) = suite_once();
+        suite = suite.min(elapsed);
+        bare = bare.min(replay(&requests, false));
+        parsed = parsed.min(replay(&requests, true));
+        count = requests.len();
+    }
+    println!("harness overhead ({count} requests, E8/E9 waits skipped):");
+    println!("  suite, whole process           {suite:>7.3} s");
+    println!(
+        "  bare replay, 8 in flight       {bare:>7.3} s   ratio {:.2}",
+        suite / bare
+    );
+    println!(
+        "  bare replay + parse to Value   {parsed:>7.3} s   ratio {:.2}",
+        suite / parsed
+    );
+}
+
+fn startup() {
+    let mut best = Duration::MAX;
+    for _ in 0..10 {
+        let started = Instant::now();
+        let output = Command::new(BINARY)
+            .args(["run", "--list"])
+            .output()
+            .expect("list");
+        assert!(output.status.success());
+        best = best.min(started.elapsed());
+    }
+    println!(
+        "start-up: run --list        {:>7.1} ms (best of 10)",
+        best.as_secs_f64() * 1000.0
+    );
+}
+
+fn fleet_run(sensors: &[Sensor]) -> f64 {
+    let file = scratch("targets.yaml");
+    let mut yaml = String::from("targets:\n");
+    for (index, sensor) in sensors.iter().enumerate() {
+        yaml.push_str(&format!(
+            "  - name: s{index}\n    url: {}\n    token-env: BENCH_TOKEN\n    pcap-token-env: BENCH_PCAP\n    insecure: true\n",
+            sensor.url
+        ));
+    }
+    std::fs::write(&file, yaml).expect("targets file");
+    let started = Instant::now();
+    let output = Command::new(BINARY)
+        .args([
+            "run",
+            "--targets",
+            &file.display().to_string(),
+            "--format",
+            "terse",
+        ])
+        .env("BENCH_TOKEN", TOKEN)
+        .env("BENCH_PCAP", PCAP_TOKEN)
+        .output()
+        .expect("run");
+    let elapsed = seconds(started);
+    let _ = std::fs::remove_file(&file);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    elapsed
+}
+
+fn fleet() {
+    let size: usize = std::env::var("FLEET")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(50);
+    let one = fleet_run(&[Sensor::start()]);
+    let sensors: Vec<Sensor> = (0..size).map(|_| Sensor::start()).collect();
+    let many = fleet_run(&sensors);
+    println!("fleet, whole suite per sensor:");
+    println!("  1 sensor                   {one:>7.3} s");
+    println!(
+        "  {size} sensors                 {many:>7.3} s   ratio {:.2}",
+        many / one
+    );
+}
