@@ -33,6 +33,9 @@ pub struct Rule {
     pub id: String,
     pub level: Level,
     pub text: String,
+    /// The rule concerns version 2 of the API only.
+    #[serde(default)]
+    pub v2: bool,
 }
 
 #[derive(Deserialize)]

@@ -13,6 +13,8 @@ pub struct Test {
     pub value: Option<String>,
     pub level: Level,
     pub rule_text: String,
+    /// Version 2 of the API only: its endpoint or its rule.
+    pub v2: bool,
 }
 
 /// Every test of the contract, in the order of the case files.
@@ -32,6 +34,7 @@ pub fn expand(contract: &Contract) -> Vec<Test> {
                 value: test.value,
                 level: rule.level,
                 rule_text: rule.text.clone(),
+                v2: rule.v2 || test.endpoint.v2_only(),
             });
         }
     }

@@ -37,8 +37,7 @@ pub async fn run_test(context: &Context, test: &Test) -> Outcome {
 }
 
 fn not_applicable(context: &Context, test: &Test) -> Option<Outcome> {
-    let v2 = test.endpoint.v2_only() || test.case.rule.starts_with('P') || test.case.rule == "A4";
-    (context.options.api_version == 1 && v2).then(|| {
+    (context.options.api_version == 1 && test.v2).then(|| {
         let reason = "--api-version 1: the rule concerns version 2 of the API".to_owned();
         Outcome::new(Verdict::NotApplicable, Some(reason))
     })
@@ -82,48 +81,85 @@ async fn attempt(context: &Context, test: &Test, try_number: u32) -> Outcome {
     let mut exchanges = gathered.exchanges.clone();
     let findings = match answers(&gathered) {
         Ok((subject, others)) => {
-            let mut findings = pin_prerequisite(context, &gathered);
-            for check in &test.case.given {
-                let found = evaluate(
-                    context,
-                    test,
-                    check,
-                    &gathered,
-                    subject,
-                    &others,
-                    &mut exchanges,
-                )
-                .await;
-                if let Finding::Fails(why) = found {
-                    findings.push(Finding::Undecided(format!(
-                        "a precondition does not hold: {why}"
-                    )));
-                }
-            }
-            if !findings.is_empty() {
-                return verdict(context, test, findings, &gathered, exchanges);
-            }
-            for check in &test.case.checks {
-                findings.push(
-                    evaluate(
-                        context,
-                        test,
-                        check,
-                        &gathered,
-                        subject,
-                        &others,
-                        &mut exchanges,
-                    )
-                    .await,
-                );
-            }
-            findings
+            let evaluation = Evaluation {
+                context,
+                test,
+                gathered: &gathered,
+                subject,
+                others,
+            };
+            evaluation.findings(&mut exchanges).await
         }
         Err(transport) => vec![Finding::Fails(transport)],
     };
     let mut outcome = verdict(context, test, findings, &gathered, exchanges);
     spelling_warnings(&gathered, &mut outcome);
     outcome
+}
+
+/// A test's answers, ready for its checks.
+struct Evaluation<'a> {
+    context: &'a Context,
+    test: &'a Test,
+    gathered: &'a Gathered,
+    subject: &'a Answer,
+    others: BTreeMap<String, &'a Answer>,
+}
+
+impl Evaluation<'_> {
+    /// The preconditions first: when one does not hold, the checks are not decided.
+    async fn findings(&self, exchanges: &mut Vec<Exchange>) -> Vec<Finding> {
+        let mut findings = pin_prerequisite(self.context, self.gathered);
+        for check in &self.test.case.given {
+            if let Finding::Fails(why) = self.evaluate(check, exchanges).await {
+                let why = format!("a precondition does not hold: {why}");
+                findings.push(Finding::Undecided(why));
+            }
+        }
+        if !findings.is_empty() {
+            return findings;
+        }
+        for check in &self.test.case.checks {
+            findings.push(self.evaluate(check, exchanges).await);
+        }
+        findings
+    }
+
+    async fn evaluate(&self, check: &Check, exchanges: &mut Vec<Exchange>) -> Finding {
+        let (context, test, gathered, subject) =
+            (self.context, self.test, self.gathered, self.subject);
+        match check {
+            Check::CachedRepeat { poll } => {
+                cached_repeat(context, test, gathered, poll, exchanges).await
+            }
+            Check::Latest { count, types } => {
+                latest(context, gathered, subject, (*count, *types), exchanges).await
+            }
+            Check::FreshAnswers { poll } => {
+                let moved = poll_until_moved(context, test, subject, poll, exchanges).await;
+                moved.map_or_else(Finding::Undecided, |()| Finding::Holds)
+            }
+            _ => self.decide(check).await,
+        }
+    }
+
+    /// A check decided on the answers alone, once the templates it carries are filled in.
+    async fn decide(&self, check: &Check) -> Finding {
+        let values = resolve_check_templates(self.context, self.test, check).await;
+        let resolve = |template: &Template| {
+            let found = values
+                .iter()
+                .find(|(t, _)| t == template)
+                .map(|(_, v)| v.clone());
+            found.unwrap_or_else(|| Err("a template of the check was not filled in".to_owned()))
+        };
+        let env = env(self.context, self.test, &self.gathered.subject.0, &resolve);
+        if is_relation(check) {
+            check::relation(check, self.subject, &self.others, &env)
+        } else {
+            check::single(check, self.subject, &env)
+        }
+    }
 }
 
 async fn gather(context: &Context, test: &Test, try_number: u32) -> Result<Gathered, Outcome> {
@@ -221,45 +257,6 @@ fn pin_prerequisite(context: &Context, gathered: &Gathered) -> Vec<Finding> {
         }
     }
     Vec::new()
-}
-
-async fn evaluate(
-    context: &Context,
-    test: &Test,
-    check: &Check,
-    gathered: &Gathered,
-    subject: &Answer,
-    others: &BTreeMap<String, &Answer>,
-    exchanges: &mut Vec<Exchange>,
-) -> Finding {
-    match check {
-        Check::CachedRepeat { poll } => {
-            cached_repeat(context, test, gathered, poll, exchanges).await
-        }
-        Check::Latest { count, types } => {
-            latest(context, gathered, subject, (*count, *types), exchanges).await
-        }
-        Check::FreshAnswers { poll } => {
-            let moved = poll_until_moved(context, test, subject, poll, exchanges).await;
-            moved.map_or_else(Finding::Undecided, |()| Finding::Holds)
-        }
-        _ => {
-            let values = resolve_check_templates(context, test, check).await;
-            let resolve = |template: &Template| {
-                let found = values
-                    .iter()
-                    .find(|(t, _)| t == template)
-                    .map(|(_, v)| v.clone());
-                found.unwrap_or_else(|| Err("a template of the check was not filled in".to_owned()))
-            };
-            let env = env(context, test, &gathered.subject.0, &resolve);
-            if is_relation(check) {
-                check::relation(check, subject, others, &env)
-            } else {
-                check::single(check, subject, &env)
-            }
-        }
-    }
 }
 
 fn is_relation(check: &Check) -> bool {
