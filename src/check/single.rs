@@ -27,9 +27,12 @@ pub fn single(check: &Check, answer: &Answer, env: &Env<'_>) -> Finding {
         Check::NoDuplicateKeys => no_duplicate_keys(answer),
         Check::NoServerError => no_server_error(answer),
         Check::ErrorMessage => error_message(answer),
-        Check::Record => {
-            Finding::Observed(format!("{} with {}", answer.status, answer.describe_body()))
-        }
+        Check::Record => Finding::Observed(format!(
+            "{} answered {} with {}",
+            answer.exchange.url,
+            answer.status,
+            answer.describe_body()
+        )),
         other => Finding::Undecided(format!("{other:?} is not a single-answer check")),
     }
 }
