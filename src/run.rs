@@ -87,12 +87,12 @@ pub(crate) fn finish(
 ) -> Result<Vec<Record>, Failure> {
     let (target, context) = (&prepared.target, &prepared.context);
     let records = context.store.records();
-    let builtin = target._sensor.is_some();
-    if print_summary {
-        crate::report::summary(&records, target.url.as_str(), &context.clock, builtin);
-    }
     let info = run_info(args, target, context, started_ms);
-    write_reports(reports, &info, &records, &context.redactor)?;
+    let redactor = &context.redactor;
+    if print_summary {
+        report::emit(&redactor.redact(&report::summary(&info, &records)));
+    }
+    write_reports(reports, &info, &records, redactor)?;
     Ok(records)
 }
 
@@ -190,12 +190,10 @@ fn options(args: &RunArgs) -> RunOptions {
     }
 }
 
+/// The exit status of a run whose suite ran (DESIGN.md): 1 when a test failed, or with
+/// `fail_on_inconclusive` was inconclusive.
 pub(crate) fn exit_status(records: &[Record], fail_on_inconclusive: bool) -> u8 {
-    let failed = records.iter().any(|r| {
-        r.outcome.verdict == Verdict::Fail
-            || (fail_on_inconclusive && r.outcome.verdict == Verdict::Inconclusive)
-    });
-    u8::from(failed)
+    report::Exit::of(records, fail_on_inconclusive).status
 }
 
 async fn target(args: &RunArgs) -> Result<Target, Failure> {
