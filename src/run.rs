@@ -142,35 +142,56 @@ impl Format {
 }
 
 /// Writes every report asked for; a report that cannot be written is an invocation error.
+///
+/// Secrets are removed from the records before a report is rendered, so that no escaped
+/// form of a token (`&amp;` in HTML, `\"` in JSON) can reach a file, and from the rendered
+/// text again, whatever a renderer added.
 fn write_reports(
     args: &ReportArgs,
     info: &RunInfo,
     records: &[Record],
     redactor: &Redactor,
 ) -> Result<(), Failure> {
-    let in_dir = |name: &str| args.results_dir.as_ref().map(|dir| dir.join(name));
+    let records: Vec<Record> = records.iter().map(|r| redacted(r, redactor)).collect();
     if let Some(dir) = &args.results_dir {
         std::fs::create_dir_all(dir)
             .map_err(|e| Failure::Usage(format!("cannot create {}: {e}", dir.display())))?;
     }
-    let reports = [
-        (&args.junit, "junit.xml", Format::Junit),
-        (&args.json, "report.json", Format::Json),
-        (&args.html, "report.html", Format::Html),
-        (&args.summary, "summary.md", Format::Markdown),
-    ];
-    for (file, name, format) in reports {
-        let paths: Vec<PathBuf> = file.iter().cloned().chain(in_dir(name)).collect();
-        if paths.is_empty() {
-            continue;
-        }
-        let text = redactor.redact(&format.render(info, records));
+    for (format, paths) in report_paths(args) {
+        let text = redactor.redact(&format.render(info, &records));
         for path in paths {
             std::fs::write(&path, &text)
                 .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", path.display())))?;
         }
     }
     Ok(())
+}
+
+/// Each format asked for, with the files it goes to: its own option's and the results
+/// directory's fixed name.
+fn report_paths(args: &ReportArgs) -> Vec<(Format, Vec<PathBuf>)> {
+    let reports = [
+        (&args.junit, "junit.xml", Format::Junit),
+        (&args.json, "report.json", Format::Json),
+        (&args.html, "report.html", Format::Html),
+        (&args.summary, "summary.md", Format::Markdown),
+    ];
+    reports
+        .into_iter()
+        .map(|(file, name, format)| {
+            let in_dir = args.results_dir.as_ref().map(|dir| dir.join(name));
+            (format, file.iter().cloned().chain(in_dir).collect())
+        })
+        .filter(|(_, paths): &(Format, Vec<PathBuf>)| !paths.is_empty())
+        .collect()
+}
+
+fn redacted(record: &Record, redactor: &Redactor) -> Record {
+    Record {
+        name: redactor.redact(&record.name),
+        outcome: redactor.outcome(record.outcome.clone()),
+        ..record.clone()
+    }
 }
 
 pub(crate) fn load_contract(args: &ContractArgs) -> Result<Contract, Failure> {
