@@ -486,3 +486,77 @@ fn completion(outcome: &Outcome) -> Result<Completion, Failed> {
         ))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::{Endpoint, Level, Rule};
+    use crate::target::{Credential, Exchange};
+
+    const TOKEN: &str = "tok&<\"'en-8f3a";
+
+    /// A failure whose message, warning and request all hold the token, as an echoing target
+    /// could make them.
+    fn leaky_record() -> Record {
+        let mut outcome = Outcome::new(Verdict::Fail, Some(format!("rule A6: body {TOKEN}")));
+        outcome.warnings.push(format!("G2 (should): {TOKEN}"));
+        outcome.exchanges.push(Exchange {
+            method: "GET",
+            url: format!("https://127.0.0.1:1/api/v1/alerts?state={TOKEN}"),
+            status: Some(200),
+            duration_ms: 1,
+            body_bytes: 2,
+            sent_ms: 0,
+            credential: Credential::Api,
+        });
+        Record {
+            name: "alerts-v1::A6::invalid-state::x".to_owned(),
+            rule: "A6".to_owned(),
+            level: Level::Must,
+            endpoint: Endpoint::AlertsV1,
+            outcome,
+        }
+    }
+
+    fn info() -> RunInfo {
+        RunInfo {
+            tool_version: "0",
+            target: "https://127.0.0.1:1/".to_owned(),
+            builtin: false,
+            profile: "strict",
+            api_version: 2,
+            strict: false,
+            fail_on_inconclusive: false,
+            started_ms: 0,
+            finished_ms: 1,
+            clock: Clock::local(),
+            rules: vec![Rule {
+                id: "A6".to_owned(),
+                level: Level::Must,
+                text: "Any other `state` gets an error.".to_owned(),
+                v2: false,
+            }],
+        }
+    }
+
+    #[test]
+    fn every_report_is_redacted_before_and_after_rendering() {
+        let dir = std::env::temp_dir().join(format!("sc-redact-{}", std::process::id()));
+        let args = ReportArgs {
+            results_dir: Some(dir.clone()),
+            ..ReportArgs::default()
+        };
+        let redactor = Redactor::new([TOKEN.to_owned()]);
+        write_reports(&args, &info(), &[leaky_record()], &redactor).unwrap();
+        for name in ["junit.xml", "report.json", "report.html", "summary.md"] {
+            let text = std::fs::read_to_string(dir.join(name)).unwrap();
+            // The token's tail survives every escaping: no copy of it, escaped or not.
+            assert!(!text.contains("en-8f3a"), "{name} holds the token:\n{text}");
+            assert!(
+                text.contains("REDACTED"),
+                "{name} lost the evidence around it"
+            );
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
