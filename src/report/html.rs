@@ -28,7 +28,7 @@ a{color:#1a4f9c}h2{margin-top:2em;border-bottom:1px solid #ccc;padding-bottom:.2
 h3{margin:1.8em 0 .3em;font-size:1.15em}h4{margin:1.2em 0 .3em;font-size:1em}\
 table{border-collapse:collapse;width:100%}td,th{border:1px solid #ddd;padding:.3em .5em;\
 text-align:left;vertical-align:top}th{background:#f4f4f4;font-weight:600}\
-td.n{text-align:right;font-variant-numeric:tabular-nums}\
+td.n{text-align:right;font-variant-numeric:tabular-nums;width:4em}\
 .tiles{display:flex;flex-wrap:wrap;gap:.8em;margin:1em 0}\
 .tile{flex:1 1 8em;border:1px solid #ddd;border-top:.35em solid #555;padding:.5em .8em}\
 .tile b{display:block;font-size:2em;line-height:1.1;font-variant-numeric:tabular-nums}\
@@ -42,9 +42,9 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}\
 .bar .not-applicable,.key .not-applicable{background:var(--not-applicable)}td.chart{width:45%}\
 .key span{display:inline-block;width:.9em;height:.9em;margin:0 .3em 0 1em;\
 vertical-align:middle}.key span:first-child{margin-left:0}\
-.rules{display:grid;grid-template-columns:repeat(auto-fill,minmax(30em,1fr));gap:.25em 2em}\
-.rules>div{display:grid;grid-template-columns:3em 4.5em 9em 1fr;gap:.6em;align-items:center;\
-padding:.15em 0;border-bottom:1px solid #eee}.rules a{font-weight:600}\
+.rules{columns:2 28em;column-gap:2.5em}.rules>div{display:grid;break-inside:avoid;\
+grid-template-columns:3em 4.5em 9em 1fr;gap:.6em;align-items:center;padding:.15em 0;\
+border-bottom:1px solid #eee}.rules a{font-weight:600}\
 .v{font-weight:600;white-space:nowrap}.v-pass{color:var(--pass)}.v-fail{color:var(--fail)}\
 .v-inconclusive{color:#9a6700}.v-not-applicable,.v-not-run{color:#666}\
 table.trace td.text{width:40%}ul.tests{list-style:none;margin:0;padding:0}\
@@ -172,19 +172,23 @@ fn facts(out: &mut String, info: &RunInfo) {
         ("Started", rfc3339(info.started_ms)),
         ("Finished", rfc3339(info.finished_ms)),
         ("Duration", duration(info.finished_ms - info.started_ms)),
-        (
-            "Sensor clock",
-            format!(
-                "{:+} ms from the harness's (± {} ms), estimated from its Date header",
-                info.clock.offset_ms, info.clock.uncertainty_ms
-            ),
-        ),
+        ("Sensor clock", clock(info)),
     ];
     out.push_str("<table class=\"facts\">\n");
     for (name, value) in rows {
         let _ = writeln!(out, "<tr><th>{name}</th><td>{}</td></tr>", esc(&value));
     }
     out.push_str("</table>\n");
+}
+
+fn clock(info: &RunInfo) -> String {
+    if info.builtin {
+        return "the built-in sensor's clock is the harness's".to_owned();
+    }
+    format!(
+        "{:+} ms from the harness's (± {} ms), estimated from its Date header",
+        info.clock.offset_ms, info.clock.uncertainty_ms
+    )
 }
 
 /// A stacked bar of verdicts, each part as wide as its share.
@@ -370,12 +374,10 @@ fn commands(out: &mut String, exchanges: &[Exchange]) {
     if distinct.is_empty() {
         return;
     }
-    let shown: Vec<String> = distinct
-        .iter()
-        .take(COMMANDS_SHOWN)
-        .map(|e| esc(&curl(e)))
-        .collect();
-    let _ = writeln!(out, "<pre class=\"curl\">{}</pre>", shown.join("\n"));
+    // One block each: a long URL wraps, and the blocks show where each command ends.
+    for exchange in distinct.iter().take(COMMANDS_SHOWN) {
+        let _ = writeln!(out, "<pre class=\"curl\">{}</pre>", esc(&curl(exchange)));
+    }
     if distinct.len() > COMMANDS_SHOWN {
         let more = plural(distinct.len() - COMMANDS_SHOWN, "more request");
         let _ = writeln!(out, "<p>… and {more} (the JSON report lists them all).</p>");

@@ -157,7 +157,7 @@ fn notes(out: &mut String, record: &Record) {
 /// Text safe inside an XML attribute or element. Control characters other than tab and
 /// newline are not allowed in XML 1.0 and are dropped; newlines and tabs inside attributes
 /// are written as references, since a parser would otherwise fold them into spaces.
-pub(crate) fn escape(text: &str) -> String {
+fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
