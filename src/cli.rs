@@ -114,16 +114,16 @@ pub struct RunArgs {
     pub harness: libtest_mimic::Arguments,
 }
 
-/// Report files a run writes.
+/// Report files a run writes once the suite has ended (none holds a token).
 #[derive(Debug, Clone, Args, Default)]
 pub struct ReportArgs {
-    /// JUnit XML: one testcase per test, a testsuite per endpoint.
+    /// JUnit XML: a testsuite per endpoint, a testcase per test that ran.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
-    /// The JSON report (schemas/report.schema.json).
+    /// The JSON report, described by schemas/report.schema.json.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
-    /// A self-contained HTML report.
+    /// A self-contained HTML report, for people to read and sign off.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
     /// A short Markdown summary, for a CI step summary.

@@ -87,12 +87,12 @@ pub(crate) fn finish(
 ) -> Result<Vec<Record>, Failure> {
     let (target, context) = (&prepared.target, &prepared.context);
     let records = context.store.records();
-    let builtin = target._sensor.is_some();
-    if print_summary {
-        crate::report::summary(&records, target.url.as_str(), &context.clock, builtin);
-    }
     let info = run_info(args, target, context, started_ms);
-    write_reports(reports, &info, &records, &context.redactor)?;
+    let redactor = &context.redactor;
+    if print_summary {
+        report::emit(&redactor.redact(&report::summary(&info, &records)));
+    }
+    write_reports(reports, &info, &records, redactor)?;
     Ok(records)
 }
 
@@ -142,35 +142,56 @@ impl Format {
 }
 
 /// Writes every report asked for; a report that cannot be written is an invocation error.
+///
+/// Secrets are removed from the records before a report is rendered, so that no escaped
+/// form of a token (`&amp;` in HTML, `\"` in JSON) can reach a file, and from the rendered
+/// text again, whatever a renderer added.
 fn write_reports(
     args: &ReportArgs,
     info: &RunInfo,
     records: &[Record],
     redactor: &Redactor,
 ) -> Result<(), Failure> {
-    let in_dir = |name: &str| args.results_dir.as_ref().map(|dir| dir.join(name));
+    let records: Vec<Record> = records.iter().map(|r| redacted(r, redactor)).collect();
     if let Some(dir) = &args.results_dir {
         std::fs::create_dir_all(dir)
             .map_err(|e| Failure::Usage(format!("cannot create {}: {e}", dir.display())))?;
     }
-    let reports = [
-        (&args.junit, "junit.xml", Format::Junit),
-        (&args.json, "report.json", Format::Json),
-        (&args.html, "report.html", Format::Html),
-        (&args.summary, "summary.md", Format::Markdown),
-    ];
-    for (file, name, format) in reports {
-        let paths: Vec<PathBuf> = file.iter().cloned().chain(in_dir(name)).collect();
-        if paths.is_empty() {
-            continue;
-        }
-        let text = redactor.redact(&format.render(info, records));
+    for (format, paths) in report_paths(args) {
+        let text = redactor.redact(&format.render(info, &records));
         for path in paths {
             std::fs::write(&path, &text)
                 .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", path.display())))?;
         }
     }
     Ok(())
+}
+
+/// Each format asked for, with the files it goes to: its own option's and the results
+/// directory's fixed name.
+fn report_paths(args: &ReportArgs) -> Vec<(Format, Vec<PathBuf>)> {
+    let reports = [
+        (&args.junit, "junit.xml", Format::Junit),
+        (&args.json, "report.json", Format::Json),
+        (&args.html, "report.html", Format::Html),
+        (&args.summary, "summary.md", Format::Markdown),
+    ];
+    reports
+        .into_iter()
+        .map(|(file, name, format)| {
+            let in_dir = args.results_dir.as_ref().map(|dir| dir.join(name));
+            (format, file.iter().cloned().chain(in_dir).collect())
+        })
+        .filter(|(_, paths): &(Format, Vec<PathBuf>)| !paths.is_empty())
+        .collect()
+}
+
+fn redacted(record: &Record, redactor: &Redactor) -> Record {
+    Record {
+        name: redactor.redact(&record.name),
+        outcome: redactor.outcome(record.outcome.clone()),
+        ..record.clone()
+    }
 }
 
 pub(crate) fn load_contract(args: &ContractArgs) -> Result<Contract, Failure> {
@@ -190,12 +211,10 @@ fn options(args: &RunArgs) -> RunOptions {
     }
 }
 
+/// The exit status of a run whose suite ran (DESIGN.md): 1 when a test failed, or with
+/// `fail_on_inconclusive` was inconclusive.
 pub(crate) fn exit_status(records: &[Record], fail_on_inconclusive: bool) -> u8 {
-    let failed = records.iter().any(|r| {
-        r.outcome.verdict == Verdict::Fail
-            || (fail_on_inconclusive && r.outcome.verdict == Verdict::Inconclusive)
-    });
-    u8::from(failed)
+    report::Exit::of(records, fail_on_inconclusive).status
 }
 
 async fn target(args: &RunArgs) -> Result<Target, Failure> {
@@ -465,5 +484,79 @@ fn completion(outcome: &Outcome) -> Result<Completion, Failed> {
         Verdict::NotApplicable => Ok(Completion::ignored_with(format!(
             "not applicable: {message}"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::{Endpoint, Level, Rule};
+    use crate::target::{Credential, Exchange};
+
+    const TOKEN: &str = "tok&<\"'en-8f3a";
+
+    /// A failure whose message, warning and request all hold the token, as an echoing target
+    /// could make them.
+    fn leaky_record() -> Record {
+        let mut outcome = Outcome::new(Verdict::Fail, Some(format!("rule A6: body {TOKEN}")));
+        outcome.warnings.push(format!("G2 (should): {TOKEN}"));
+        outcome.exchanges.push(Exchange {
+            method: "GET",
+            url: format!("https://127.0.0.1:1/api/v1/alerts?state={TOKEN}"),
+            status: Some(200),
+            duration_ms: 1,
+            body_bytes: 2,
+            sent_ms: 0,
+            credential: Credential::Api,
+        });
+        Record {
+            name: "alerts-v1::A6::invalid-state::x".to_owned(),
+            rule: "A6".to_owned(),
+            level: Level::Must,
+            endpoint: Endpoint::AlertsV1,
+            outcome,
+        }
+    }
+
+    fn info() -> RunInfo {
+        RunInfo {
+            tool_version: "0",
+            target: "https://127.0.0.1:1/".to_owned(),
+            builtin: false,
+            profile: "strict",
+            api_version: 2,
+            strict: false,
+            fail_on_inconclusive: false,
+            started_ms: 0,
+            finished_ms: 1,
+            clock: Clock::local(),
+            rules: vec![Rule {
+                id: "A6".to_owned(),
+                level: Level::Must,
+                text: "Any other `state` gets an error.".to_owned(),
+                v2: false,
+            }],
+        }
+    }
+
+    #[test]
+    fn every_report_is_redacted_before_and_after_rendering() {
+        let dir = std::env::temp_dir().join(format!("sc-redact-{}", std::process::id()));
+        let args = ReportArgs {
+            results_dir: Some(dir.clone()),
+            ..ReportArgs::default()
+        };
+        let redactor = Redactor::new([TOKEN.to_owned()]);
+        write_reports(&args, &info(), &[leaky_record()], &redactor).unwrap();
+        for name in ["junit.xml", "report.json", "report.html", "summary.md"] {
+            let text = std::fs::read_to_string(dir.join(name)).unwrap();
+            // The token's tail survives every escaping: no copy of it, escaped or not.
+            assert!(!text.contains("en-8f3a"), "{name} holds the token:\n{text}");
+            assert!(
+                text.contains("REDACTED"),
+                "{name} lost the evidence around it"
+            );
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

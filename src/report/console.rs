@@ -1,12 +1,12 @@
 //! What the console shows after the suite: counts per endpoint, the commonest reasons for
-//! inconclusive tests, the warnings of should rules, and the exit status.
+//! inconclusive tests, the warnings of should rules, and the exit status in words and number.
 
+use super::{Counts, Exit, RunInfo, by_endpoint, inconclusive_reasons, plural};
 use crate::cli::{ContractArgs, Failure};
-use crate::contract::{Contract, Endpoint};
-use crate::suite::{self, Record, Verdict};
-use crate::target::Clock;
-use std::collections::BTreeMap;
+use crate::contract::Contract;
+use crate::suite::{self, Record};
 use std::fmt::Write as _;
+use std::io::Write as _;
 
 macro_rules! outln {
     ($out:expr, $($arg:tt)*) => {{
@@ -14,129 +14,106 @@ macro_rules! outln {
         let _ = writeln!($out, $($arg)*);
     }};
 }
-use std::io::Write as _;
 
 /// How many distinct inconclusive reasons the summary names.
 const REASONS_SHOWN: usize = 5;
+/// How many warnings the summary lists; the reports have them all.
+const WARNINGS_SHOWN: usize = 10;
+/// The columns of the counts table, each as wide as its heading.
+const COLUMNS: [&str; 5] = ["pass", "fail", "inconclusive", "not applicable", "warnings"];
 
-/// Prints the closing summary of a run to stdout.
-pub fn summary(records: &[Record], url: &str, clock: &Clock, builtin: bool) {
+/// The closing summary of a run, as the console shows it after libtest's own lines.
+pub fn summary(info: &RunInfo, records: &[Record]) -> String {
     let mut out = String::new();
-    let target = if builtin {
-        format!("{url} (built-in reference sensor)")
-    } else {
-        url.to_owned()
-    };
     outln!(out, "\nsensor-conformance summary");
-    outln!(out, "  target: {target}");
+    outln!(out, "  target        {}", info.target_described());
     outln!(
         out,
-        "  sensor clock: {:+.1} s from ours (± {:.1} s)",
-        clock.offset_ms as f64 / 1000.0,
-        clock.uncertainty_ms as f64 / 1000.0
+        "  sensor clock  {:+.1} s from ours (± {:.1} s)\n",
+        info.clock.offset_ms as f64 / 1000.0,
+        info.clock.uncertainty_ms as f64 / 1000.0
     );
-    for endpoint in Endpoint::ALL {
-        let of: Vec<&Record> = records.iter().filter(|r| r.endpoint == endpoint).collect();
-        if !of.is_empty() {
-            outln!(
-                out,
-                "  {:<10} {}",
-                endpoint.name(),
-                counts(of.iter().copied())
-            );
-        }
-    }
-    outln!(out, "  {:<10} {}", "all", counts(records.iter()));
+    counts_table(&mut out, records);
     reasons(&mut out, records);
     warnings(&mut out, records);
-    let failed = records
-        .iter()
-        .filter(|r| r.outcome.verdict == Verdict::Fail)
-        .count();
-    match failed {
-        0 => outln!(out, "  verdict: no test failed"),
-        n => outln!(
-            out,
-            "  verdict: {n} test{} failed",
-            if n == 1 { "" } else { "s" }
-        ),
-    }
-    emit(&out);
+    outln!(out, "\n  {}", Exit::of(records, info.fail_on_inconclusive));
+    out
 }
 
 /// Writes to stdout; a closed pipe (`| head`) ends the output quietly instead of panicking.
-pub(crate) fn emit(text: &str) {
+pub fn emit(text: &str) {
     let mut stdout = std::io::stdout().lock();
     let _ = stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush());
 }
 
-fn counts<'a>(records: impl Iterator<Item = &'a Record>) -> String {
-    let mut by: BTreeMap<Verdict, usize> = BTreeMap::new();
-    let mut warned = 0;
-    for record in records {
-        *by.entry(record.outcome.verdict).or_default() += 1;
-        warned += usize::from(!record.outcome.warnings.is_empty());
+fn counts_table(out: &mut String, records: &[Record]) {
+    outln!(out, "  {:<10} {}", "endpoint", COLUMNS.join("  "));
+    for (endpoint, of) in by_endpoint(records) {
+        counts_row(out, endpoint.name(), &Counts::of(of));
     }
-    let n = |v| by.get(&v).copied().unwrap_or(0);
-    format!(
-        "{} pass, {} fail, {} inconclusive, {} not applicable, {} with warnings",
-        n(Verdict::Pass),
-        n(Verdict::Fail),
-        n(Verdict::Inconclusive),
-        n(Verdict::NotApplicable),
-        warned
-    )
+    counts_row(out, "all", &Counts::of(records));
+}
+
+fn counts_row(out: &mut String, name: &str, counts: &Counts) {
+    let values = [
+        counts.pass,
+        counts.fail,
+        counts.inconclusive,
+        counts.not_applicable,
+        counts.warned,
+    ];
+    let cells: Vec<String> = COLUMNS
+        .iter()
+        .zip(values)
+        .map(|(heading, n)| format!("{n:>width$}", width = heading.len()))
+        .collect();
+    outln!(out, "  {name:<10} {}", cells.join("  "));
 }
 
 fn reasons(out: &mut String, records: &[Record]) {
-    let mut by: BTreeMap<&str, usize> = BTreeMap::new();
-    for record in records
-        .iter()
-        .filter(|r| r.outcome.verdict == Verdict::Inconclusive)
-    {
-        *by.entry(
-            record
-                .outcome
-                .message
-                .as_deref()
-                .unwrap_or("no reason given"),
-        )
-        .or_default() += 1;
-    }
-    if by.is_empty() {
+    let common = inconclusive_reasons(records);
+    if common.is_empty() {
         return;
     }
-    let mut common: Vec<(&str, usize)> = by.into_iter().collect();
-    common.sort_by_key(|(reason, n)| (std::cmp::Reverse(*n), *reason));
-    outln!(out, "  inconclusive, by reason:");
-    for (reason, n) in common.into_iter().take(REASONS_SHOWN) {
+    outln!(out, "\n  inconclusive, commonest reasons first:");
+    for (reason, n) in common.iter().take(REASONS_SHOWN) {
         outln!(out, "    {n} × {reason}");
+    }
+    if common.len() > REASONS_SHOWN {
+        let more = plural(common.len() - REASONS_SHOWN, "other reason");
+        outln!(out, "    … and {more} (the reports give each test's)");
     }
 }
 
 fn warnings(out: &mut String, records: &[Record]) {
-    let warned: Vec<&Record> = records
+    let warnings: Vec<(&str, &str)> = records
         .iter()
-        .filter(|r| !r.outcome.warnings.is_empty())
+        .flat_map(|r| {
+            r.outcome
+                .warnings
+                .iter()
+                .map(|w| (r.name.as_str(), w.as_str()))
+        })
         .collect();
-    if warned.is_empty() {
+    if warnings.is_empty() {
         return;
     }
     outln!(
         out,
-        "  warnings (should rules; --strict makes them failures):"
+        "\n  warnings (should rules; --strict makes them failures):"
     );
-    for record in warned {
-        for warning in &record.outcome.warnings {
-            outln!(
-                out,
-                "    {}: {}",
-                record.name,
-                warning.lines().next().unwrap_or_default()
-            );
-        }
+    for (name, warning) in warnings.iter().take(WARNINGS_SHOWN) {
+        outln!(
+            out,
+            "    {name}: {}",
+            warning.lines().next().unwrap_or_default()
+        );
+    }
+    if warnings.len() > WARNINGS_SHOWN {
+        let more = plural(warnings.len() - WARNINGS_SHOWN, "more warning");
+        outln!(out, "    … and {more} (the reports list them all)");
     }
 }
 

@@ -3,6 +3,8 @@
 
 #![allow(dead_code, reason = "each test file uses a part of the helpers")]
 
+pub mod reports;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};
 
