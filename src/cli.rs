@@ -137,7 +137,7 @@ pub struct ReportArgs {
 /// Options of `validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// The schema: alerts-v1, alerts-v2, events or error.
+    /// The schema: alerts-v1, alerts-v2, events, error or report.
     #[arg(long)]
     pub schema: String,
     /// Field spellings: lenient accepts the variants RULES.md lists.
@@ -224,6 +224,7 @@ fn init_logging(verbose: bool) {
     };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_max_level(level)
         .with_target(false)
         .without_time()

@@ -307,6 +307,13 @@ fn parse_url(text: &str) -> Result<reqwest::Url, Failure> {
             "--url {text}: {e} (write it whole, e.g. https://10.1.0.2)"
         ))
     })?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Failure::Usage(
+            "--url must not carry credentials: they would show in logs and reports; \
+             give the token with --token-file or SENSOR_TOKEN"
+                .to_owned(),
+        ));
+    }
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(Failure::Usage(format!(
             "--url {text}: expected an http or https URL with a host"

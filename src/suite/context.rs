@@ -242,6 +242,12 @@ impl Context {
             .filter_map(|i| Some((i.time?, i.id?)))
             .collect();
         pairs.sort_unstable();
+        if pairs.is_empty() && !items.is_empty() {
+            return Err(format!(
+                "none of the {} pinned alerts has an integer id and time to learn from (A2)",
+                items.len()
+            ));
+        }
         Ok(pairs)
     }
 
@@ -280,7 +286,11 @@ impl Context {
             return Err(no_pcap_token());
         }
         let mut candidates: Vec<String> = self.options.pcap_alert_id.iter().cloned().collect();
-        let mut pairs = self.alert_times().await.unwrap_or_default();
+        let mut pairs = match self.alert_times().await {
+            Ok(pairs) => pairs,
+            Err(_) if !candidates.is_empty() => Vec::new(),
+            Err(why) => return Err(format!("no alert to probe for a capture: {why}")),
+        };
         pairs.reverse();
         candidates.extend(pairs.iter().map(|(_, id)| id.to_string()));
         let mut probes = Probes::default();

@@ -17,6 +17,8 @@ const CACHE_HOUR_MS: i64 = 3_600_000;
 const SAME_SALT_MS: i64 = 15_000;
 /// How often a test whose relation failed is tried again on fresh answers (data drifts).
 const DRIFT_RETRIES: u32 = 2;
+/// How much of a failing answer's body its message shows.
+const EXCERPT: usize = 200;
 /// The pause between polls of a timeline that has not moved yet.
 const POLL_PAUSE: Duration = Duration::from_millis(1000);
 
@@ -441,7 +443,10 @@ fn verdict(
                 .collect();
             outcome
         }
-        (_, false) => Outcome::new(Verdict::Fail, Some(failure_message(test, &fails, gathered))),
+        (_, false) => Outcome::new(
+            Verdict::Fail,
+            Some(failure_message(context, test, &fails, gathered)),
+        ),
         (_, true) if !undecided.is_empty() => {
             Outcome::new(Verdict::Inconclusive, Some(undecided.join("; ")))
         }
@@ -457,17 +462,22 @@ fn gathered_transport_failure(gathered: &Gathered) -> Option<String> {
 }
 
 /// A failure as a CI log shows it: the rule, what was expected and came, and the evidence.
-fn failure_message(test: &Test, fails: &[String], gathered: &Gathered) -> String {
+fn failure_message(
+    context: &Context,
+    test: &Test,
+    fails: &[String],
+    gathered: &Gathered,
+) -> String {
     let mut lines = vec![format!(
         "rule {} ({}): {}",
         test.case.rule,
         test.level.as_str(),
-        test.rule_text
+        first_sentence(&test.rule_text)
     )];
     lines.extend(fails.iter().map(|f| format!("  {f}")));
     lines.push(format!("  request: {}", exchange_of(&gathered.subject.1)));
     let answer = gathered.subject.1.as_ref().as_ref().ok();
-    if let Some(excerpt) = answer.and_then(|a| a.excerpt(200)) {
+    if let Some(excerpt) = answer.and_then(|a| a.excerpt(EXCERPT, &context.redactor)) {
         lines.push(format!("  body: {excerpt}"));
     }
     for (name, (_, sent)) in &gathered.others {
@@ -475,6 +485,14 @@ fn failure_message(test: &Test, fails: &[String], gathered: &Gathered) -> String
     }
     lines.push(format!("  case: {}:{}", test.case.file, test.case.line));
     lines.join("\n")
+}
+
+/// A rule's first sentence, for a CI log: the reports carry the whole text.
+fn first_sentence(text: &str) -> &str {
+    match text.find(". ") {
+        Some(end) if end < 160 => &text[..=end],
+        _ => text,
+    }
 }
 
 fn spelling_warnings(gathered: &Gathered, outcome: &mut Outcome) {

@@ -104,6 +104,11 @@ impl Redactor {
         Redactor { secrets }
     }
 
+    /// The length of the longest secret, in bytes.
+    pub fn longest(&self) -> usize {
+        self.secrets.first().map_or(0, String::len)
+    }
+
     pub fn redact(&self, text: &str) -> String {
         let mut text = text.to_owned();
         for secret in &self.secrets {

@@ -133,18 +133,29 @@ impl Answer {
         }
     }
 
-    /// The first bytes of the body as text, for evidence.
-    pub fn excerpt(&self, limit: usize) -> Option<String> {
+    /// The first bytes of the body, for evidence: text with secrets removed before it is cut
+    /// (so no part of a token survives the cut), or hex for a binary body.
+    pub fn excerpt(&self, limit: usize, redactor: &crate::suite::Redactor) -> Option<String> {
         let raw = self.raw.as_ref().filter(|r| !r.is_empty())?;
-        let text = String::from_utf8_lossy(&raw[..raw.len().min(limit)]);
+        if matches!(self.body, Body::Binary) {
+            let shown = raw.iter().take(limit / 3).map(|b| format!("{b:02x}"));
+            let more = if raw.len() > limit / 3 { " …" } else { "" };
+            return Some(format!(
+                "{}{more} (binary)",
+                shown.collect::<Vec<_>>().join(" ")
+            ));
+        }
+        let head = &raw[..raw.len().min(limit + redactor.longest())];
+        let text = redactor.redact(&String::from_utf8_lossy(head));
         let flat: String = text
             .chars()
             .map(|c| if c.is_control() { ' ' } else { c })
             .collect();
-        Some(if raw.len() > limit {
-            format!("{flat}…")
+        let cut: String = flat.chars().take(limit).collect();
+        Some(if cut.len() < flat.len() || head.len() < raw.len() {
+            format!("{cut}…")
         } else {
-            flat
+            cut
         })
     }
 }

@@ -80,7 +80,7 @@ pub fn failed_tests(output: &Output) -> Vec<String> {
         .filter_map(|l| {
             l.strip_prefix("test ")?
                 .strip_suffix(" ... FAILED")
-                .map(str::to_owned)
+                .map(|name| name.trim_end().to_owned())
         })
         .collect()
 }
