@@ -88,15 +88,7 @@ fn reasons(out: &mut String, records: &[Record]) {
 }
 
 fn warnings(out: &mut String, records: &[Record]) {
-    let warnings: Vec<(&str, &str)> = records
-        .iter()
-        .flat_map(|r| {
-            r.outcome
-                .warnings
-                .iter()
-                .map(|w| (r.name.as_str(), w.as_str()))
-        })
-        .collect();
+    let warnings = super::warnings(records);
     if warnings.is_empty() {
         return;
     }

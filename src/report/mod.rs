@@ -17,7 +17,7 @@ pub use junit::junit;
 pub use markdown::markdown;
 pub use tally::{
     Counts, Exit, VERDICTS, by_endpoint, by_rule, inconclusive_reasons, plural, rule_verdict,
-    with_verdict,
+    warnings, with_verdict,
 };
 
 use crate::contract::Rule;

@@ -159,6 +159,19 @@ pub fn with_verdict(records: &[Record], verdict: Verdict) -> Vec<&Record> {
         .collect()
 }
 
+/// Every warning of the run, with the name of the test that gave it.
+pub fn warnings(records: &[Record]) -> Vec<(&str, &str)> {
+    records
+        .iter()
+        .flat_map(|r| {
+            r.outcome
+                .warnings
+                .iter()
+                .map(move |w| (r.name.as_str(), w.as_str()))
+        })
+        .collect()
+}
+
 /// The distinct reasons of the inconclusive tests, commonest first, with their counts.
 pub fn inconclusive_reasons(records: &[Record]) -> Vec<(&str, usize)> {
     let mut by: BTreeMap<&str, usize> = BTreeMap::new();
