@@ -41,7 +41,7 @@ pub struct ContractArgs {
 #[derive(Debug, Clone, Args)]
 pub struct RunArgs {
     /// The target; without it the reference sensor starts on loopback.
-    #[arg(long, env = "SENSOR_URL", conflicts_with = "targets")]
+    #[arg(long, env = "SENSOR_URL")]
     pub url: Option<String>,
     /// Check many sensors in one run: a YAML file of names, URLs and token sources.
     #[arg(long, value_name = "FILE")]
@@ -50,13 +50,15 @@ pub struct RunArgs {
     #[arg(long, env = "SENSOR_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
     /// A file holding the API token.
-    #[arg(long, value_name = "FILE", conflicts_with = "token")]
+    /// (wins over --token and SENSOR_TOKEN)
+    #[arg(long, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
     /// The token of the capture endpoint; without it the P rules are inconclusive.
     #[arg(long, env = "SENSOR_PCAP_TOKEN", hide_env_values = true)]
     pub pcap_token: Option<String>,
     /// A file holding the pcap token.
-    #[arg(long, value_name = "FILE", conflicts_with = "pcap_token")]
+    /// (wins over --pcap-token and SENSOR_PCAP_TOKEN)
+    #[arg(long, value_name = "FILE")]
     pub pcap_token_file: Option<PathBuf>,
     /// An alert known to have a capture.
     #[arg(long, value_name = "ID")]
@@ -89,13 +91,14 @@ pub struct RunArgs {
     #[arg(long)]
     pub fail_on_inconclusive: bool,
     /// At most N requests a second (default: unlimited on loopback, 4 elsewhere).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = rate)]
     pub max_rps: Option<f64>,
     /// At most N requests in flight (default: 8 on loopback, 2 elsewhere).
-    #[arg(long, value_name = "N")]
-    pub concurrency: Option<usize>,
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: Option<u16>,
     /// Idle read timeout of a request, in seconds.
-    #[arg(long, value_name = "S", default_value_t = 30)]
+    #[arg(long, value_name = "S", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
     /// Largest body accepted, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 256 << 20)]
@@ -132,6 +135,16 @@ pub struct ReportArgs {
     /// Write all of them into DIR: junit.xml, report.json, report.html, summary.md.
     #[arg(long, value_name = "DIR")]
     pub results_dir: Option<PathBuf>,
+}
+
+/// A request rate: a finite number above 0 and at most 1000 a second.
+pub(crate) fn rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rps) if (0.001..=1000.0).contains(&rps) => Ok(rps),
+        _ => Err(format!(
+            "`{text}` is not a rate between 0.001 and 1000 requests a second"
+        )),
+    }
 }
 
 /// Options of `validate`.

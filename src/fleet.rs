@@ -44,7 +44,7 @@ struct Entry {
     #[serde(default)]
     max_rps: Option<f64>,
     #[serde(default)]
-    concurrency: Option<usize>,
+    concurrency: Option<u16>,
 }
 
 #[derive(Deserialize)]
@@ -69,12 +69,19 @@ pub fn run(
 ) -> Result<u8, Failure> {
     refuse_single_report_files(&args.reports)?;
     let entries = read(file)?;
+    if entries.is_empty() {
+        return Err(Failure::Usage(format!(
+            "{} lists no sensor",
+            file.display()
+        )));
+    }
     let started_ms = crate::target::now_ms();
     let runtime = crate::cli::runtime()?;
     let sensors = prepare_all(&args, &entries, &runtime, &contract);
-    let progress = Arc::new(Progress::new(&sensors, tests.len()));
+    let reached: Vec<&Sensor> = sensors.iter().filter(|s| s.prepared.is_ok()).collect();
+    let progress = Arc::new(Progress::new(&reached, selected(&args, tests)));
     let mut trials = Vec::new();
-    for (index, sensor) in sensors.iter().enumerate() {
+    for (index, sensor) in reached.iter().enumerate() {
         let Ok(prepared) = &sensor.prepared else {
             continue;
         };
@@ -90,6 +97,16 @@ pub fn run(
     let _counted = libtest_mimic::run(&args.harness, trials);
     progress.finish();
     finish_all(&args, &sensors, started_ms, &contract)
+}
+
+/// How many tests of one sensor the filter and `--ignored` options let run.
+fn selected(args: &RunArgs, tests: &[Test]) -> usize {
+    let runs = |test: &&Test| {
+        let probe = libtest_mimic::Trial::test(test.name.clone(), || Ok(()))
+            .with_ignored_flag(test.case.ignored);
+        !args.harness.is_filtered_out(&probe) && !args.harness.is_ignored(&probe)
+    };
+    tests.iter().filter(runs).count()
 }
 
 fn refuse_single_report_files(reports: &ReportArgs) -> Result<(), Failure> {
@@ -118,16 +135,7 @@ fn read(file: &Path) -> Result<Vec<Entry>, Failure> {
     for spanned in parsed.targets {
         let entry = spanned.value;
         let at = &spanned.referenced;
-        let valid = !entry.name.is_empty()
-            && entry
-                .name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
-        if !valid {
-            let message = format!(
-                "sensor name `{}` must be letters, digits, . _ or -",
-                entry.name
-            );
+        if let Err(message) = check_entry(&entry) {
             return Err(ContractError::spanned(&name, at, message).into());
         }
         if entries.iter().any(|e| e.name == entry.name) {
@@ -139,18 +147,64 @@ fn read(file: &Path) -> Result<Vec<Entry>, Failure> {
     Ok(entries)
 }
 
+/// What can be known of an entry before anything is sent; the error says what is wrong.
+fn check_entry(entry: &Entry) -> Result<(), String> {
+    let name = &entry.name;
+    // A name is a directory under --results-dir: it starts with a letter or digit, so `.`
+    // and `..` cannot lead out of it.
+    let first = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric());
+    if !first
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
+        return Err(format!(
+            "sensor name `{name}` must start with a letter or digit, then letters, digits, . _ or -"
+        ));
+    }
+    reqwest::Url::parse(&entry.url)
+        .map_err(|e| format!("sensor {name}: url {}: {e}", entry.url))?;
+    match (&entry.token_env, &entry.token_file) {
+        (Some(_), Some(_)) => {
+            return Err(format!(
+                "sensor {name}: give token-env or token-file, not both"
+            ));
+        }
+        (None, None) => return Err(format!("sensor {name}: needs token-env or token-file")),
+        _ => {}
+    }
+    for variable in [&entry.token_env, &entry.pcap_token_env]
+        .into_iter()
+        .flatten()
+    {
+        if std::env::var_os(variable).is_none() {
+            return Err(format!(
+                "sensor {name}: environment variable {variable} is not set"
+            ));
+        }
+    }
+    if entry.api_version.is_some_and(|v| !(1..=2).contains(&v)) {
+        return Err(format!("sensor {name}: api-version is 1 or 2"));
+    }
+    if let Some(rps) = entry.max_rps {
+        crate::cli::rate(&rps.to_string()).map_err(|e| format!("sensor {name}: max-rps {e}"))?;
+    }
+    Ok(())
+}
+
 /// The options of one sensor: the run's, with what its entry says in their place.
 fn sensor_args(args: &RunArgs, entry: &Entry) -> Result<RunArgs, Failure> {
     let env = |variable: &Option<String>| -> Result<Option<String>, Failure> {
         let Some(variable) = variable else {
             return Ok(None);
         };
-        std::env::var(variable).map(Some).map_err(|_| {
-            Failure::Usage(format!(
-                "sensor {}: environment variable {variable} is not set",
-                entry.name
-            ))
-        })
+        let value = std::env::var(variable);
+        value
+            .map(Some)
+            .map_err(|_| Failure::Usage(format!("{variable} is not set")))
     };
     let mut args = args.clone();
     args.targets = None;
@@ -327,10 +381,10 @@ struct Progress {
 }
 
 impl Progress {
-    fn new(sensors: &[Sensor], tests: usize) -> Self {
+    /// `tests` is how many tests of each sensor the run selected.
+    fn new(sensors: &[&Sensor], tests: usize) -> Self {
         let reached: Vec<(String, AtomicUsize)> = sensors
             .iter()
-            .filter(|s| s.prepared.is_ok())
             .map(|s| (s.name.clone(), AtomicUsize::new(0)))
             .collect();
         Progress {

@@ -307,6 +307,12 @@ fn parse_url(text: &str) -> Result<reqwest::Url, Failure> {
             "--url {text}: {e} (write it whole, e.g. https://10.1.0.2)"
         ))
     })?;
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(Failure::Usage(format!(
+            "--url {text}: give the sensor's origin only (scheme, host, port): the API's paths \
+             are fixed"
+        )));
+    }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(Failure::Usage(
             "--url must not carry credentials: they would show in logs and reports; \
@@ -346,12 +352,23 @@ fn secret(
                 path.display()
             )));
         }
-        return Ok(Some(text));
+        return header_safe(text, &format!("the {what} file {}", path.display())).map(Some);
     }
-    Ok(value
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned))
+    match value.map(str::trim) {
+        Some("") => Err(Failure::Usage(format!("the {what} is empty"))),
+        Some(token) => header_safe(token.to_owned(), &format!("the {what}")).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// A token goes into a header as it is: one line of visible characters.
+fn header_safe(token: String, what: &str) -> Result<String, Failure> {
+    match reqwest::header::HeaderValue::from_str(&token) {
+        Ok(_) => Ok(token),
+        _ => Err(Failure::Usage(format!(
+            "{what} holds characters a header cannot carry (a second line?)"
+        ))),
+    }
 }
 
 fn read_file(path: &std::path::Path) -> Result<Vec<u8>, Failure> {
@@ -360,8 +377,7 @@ fn read_file(path: &std::path::Path) -> Result<Vec<u8>, Failure> {
 
 pub(crate) fn concurrency(args: &RunArgs, target: &Target) -> usize {
     args.concurrency
-        .unwrap_or(if target.loopback { 8 } else { 2 })
-        .max(1)
+        .map_or(if target.loopback { 8 } else { 2 }, usize::from)
 }
 
 fn client(args: &RunArgs, target: &Target) -> Result<Client, Failure> {

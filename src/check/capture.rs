@@ -69,7 +69,7 @@ fn classic_record(bytes: &[u8], at: usize, endian: Endian, fraction: u32) -> Res
     if sub >= fraction {
         return Err(format!("sub-second time {sub} is not below {fraction}"));
     }
-    if included > LONGEST_RECORD || included > original.max(included) {
+    if included > LONGEST_RECORD || included > original {
         return Err(format!("captured length {included} is implausible"));
     }
     let end = at + 16 + included as usize;

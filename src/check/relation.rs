@@ -19,6 +19,13 @@ pub fn relation(
         Ok(items) => items,
         Err(finding) => return finding,
     };
+    let all_empty = others
+        .values()
+        .all(|a| a.items().is_some_and(<[Item]>::is_empty));
+    if subject_items.is_empty() && all_empty {
+        // RULES.md: a rule decided on empty answers is inconclusive, not a pass.
+        return Finding::Undecided("every answer compared is empty: nothing to decide on".into());
+    }
     let other = |name: &str| -> Result<&[Item], Finding> {
         let answer = others
             .get(name)

@@ -52,7 +52,12 @@ fn status(class: &StatusClass, answer: &Answer) -> Finding {
     ))
 }
 
+const EMPTY: &str = "the answer is an empty list: no item to decide on";
+
 fn schema(name: &str, answer: &Answer, env: &Env<'_>) -> Finding {
+    if answer.json().is_some_and(|j| j.shape == JsonShape::List(0)) {
+        return Finding::Undecided(EMPTY.to_owned());
+    }
     let json = match &answer.body {
         Body::Json(json) if json.schema.as_deref() == Some(name) => json.clone(),
         Body::Json(_) => match reread(name, answer, env) {
@@ -191,8 +196,10 @@ fn binary_content_type(answer: &Answer) -> Finding {
     Finding::Holds
 }
 
+/// Decides on the items of a list answer; an empty list decides nothing (RULES.md).
 fn with_items(answer: &Answer, decide: impl FnOnce(&[Item]) -> Finding) -> Finding {
     match answer.items() {
+        Some([]) => Finding::Undecided(EMPTY.to_owned()),
         Some(items) => decide(items),
         None => Finding::Undecided(format!(
             "the answer is not a list ({})",
@@ -376,6 +383,7 @@ fn plausible_times(items: &[Item], answer: &Answer, env: &Env<'_>) -> Finding {
 
 fn no_duplicate_keys(answer: &Answer) -> Finding {
     match answer.json() {
+        Some(json) if json.shape == JsonShape::List(0) => Finding::Undecided(EMPTY.to_owned()),
         Some(json) if !json.duplicate_keys.is_empty() => {
             let shown: Vec<_> = json.duplicate_keys.iter().take(3).cloned().collect();
             Finding::Fails(format!(

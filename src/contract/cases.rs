@@ -318,28 +318,30 @@ pub fn slug(value: &str) -> String {
         .collect()
 }
 
-/// Fresh values step by this much between tries; bases of one residue would meet.
+/// Salts in an hour (one per ten seconds), and the step between tries of one test.
 pub const FRESH_STEP: u64 = 360;
+/// Tries of one fresh value at most: polls and retries stop there.
+pub const FRESH_TRIES: u64 = 32;
+/// The values one base can take, in any run and try: `[N, N + FRESH_SPAN)`.
+pub const FRESH_SPAN: u64 = FRESH_STEP * FRESH_TRIES;
 
-/// Refuses two `{fresh:N}` bases that are equal modulo [`FRESH_STEP`] but not equal: their
-/// values could coincide on some try, and one request would answer for another.
+/// Refuses two `{fresh:N}` bases closer than [`FRESH_SPAN`]: a value of one could then be a
+/// value of the other in another run of the hour, and the target would answer it from that
+/// run's cache.
 pub(crate) fn check_fresh_bases(cases: &[Case]) -> Result<(), ContractError> {
-    let mut seen: BTreeMap<u64, (u64, &Case)> = BTreeMap::new();
+    let mut seen: BTreeMap<u64, &Case> = BTreeMap::new();
     for case in cases {
         for base in fresh_bases(case) {
-            match seen.get(&(base % FRESH_STEP)) {
-                Some((other, first)) if *other != base => {
-                    let message = format!(
-                        "{{fresh:{base}}} and {{fresh:{other}}} ({}:{}) are equal modulo \
-                         {FRESH_STEP}; pick another base",
-                        first.file, first.line
-                    );
-                    return Err(ContractError::at(&case.file, case.line, 1, message));
-                }
-                _ => {
-                    seen.insert(base % FRESH_STEP, (base, case));
-                }
+            let near = seen.range(base.saturating_sub(FRESH_SPAN - 1)..base + FRESH_SPAN);
+            if let Some((other, first)) = near.into_iter().find(|(other, _)| **other != base) {
+                let message = format!(
+                    "{{fresh:{base}}} and {{fresh:{other}}} ({}:{}) are closer than \
+                     {FRESH_SPAN}, so their values could meet; pick another base",
+                    first.file, first.line
+                );
+                return Err(ContractError::at(&case.file, case.line, 1, message));
             }
+            seen.insert(base, case);
         }
     }
     Ok(())

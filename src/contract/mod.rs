@@ -10,8 +10,8 @@ mod template;
 mod titles;
 
 pub use cases::{
-    Auth, Case, Check, Endpoint, FRESH_STEP, Filter, Order, Request, SameItems, StatusClass,
-    TestName, slug,
+    Auth, Case, Check, Endpoint, FRESH_SPAN, FRESH_STEP, FRESH_TRIES, Filter, Order, Request,
+    SameItems, StatusClass, TestName, slug,
 };
 pub use error::ContractError;
 pub use rules::{Catalogue, Level, Rule};

@@ -47,6 +47,8 @@ pub struct Resolved {
 struct Probes {
     capture: Option<String>,
     no_capture: Option<String>,
+    /// The status of a probe that refused the pcap token.
+    refused: Option<u16>,
     tried: usize,
 }
 
@@ -271,6 +273,12 @@ impl Context {
             .get_or_init(|| self.probe_captures())
             .await
             .clone()?;
+        if let (None, Some(status)) = (&probes.capture, probes.refused) {
+            return Err(format!(
+                "the capture endpoint refused the pcap token ({status}): check \
+                 --pcap-token-file or SENSOR_PCAP_TOKEN"
+            ));
+        }
         if probes.capture.is_none() {
             return Err(format!(
                 "no capture found: none of the {} newest alerts probed has one \
@@ -279,6 +287,12 @@ impl Context {
             ));
         }
         Ok(probes)
+    }
+
+    /// The pcap rules (and G1 on captures) are decided only once the pcap token has fetched a
+    /// real capture: before that, a rejection could be the token's fault.
+    pub async fn capture_proven(&self) -> Result<(), String> {
+        self.capture_probes().await.map(|_| ())
     }
 
     async fn probe_captures(&self) -> Result<Probes, String> {
@@ -314,23 +328,30 @@ impl Context {
         };
         probes.tried += 1;
         let sent = self.fetch(&resolved).await;
-        match &*sent {
-            Ok(answer) if answer.status / 100 == 2 && answer.exchange.body_bytes > 0 => {
+        let Ok(answer) = &*sent else { return };
+        let looks_like_json = answer
+            .raw
+            .as_ref()
+            .and_then(|r| r.first())
+            .is_some_and(|b| b"{[".contains(b));
+        match answer.status {
+            401 | 403 => probes.refused = Some(answer.status),
+            200..=299 if answer.exchange.body_bytes > 0 && !looks_like_json => {
                 probes.capture.get_or_insert_with(|| id.to_owned());
             }
-            Ok(answer) if matches!(answer.status / 100, 2 | 4) => {
+            200..=299 | 400..=499 => {
                 probes.no_capture.get_or_insert_with(|| id.to_owned());
             }
             _ => {}
         }
     }
 
-    /// A recent, fresh events answer: `/api/v1/events?minutesTimeFrame={fresh:60}`.
+    /// A recent, fresh events answer: `/api/v1/events?minutesTimeFrame={fresh:20000}`.
     async fn recent_events(&self) -> Result<Arc<Sent>, String> {
         let request = Request {
             endpoint: Some(Endpoint::Events),
             path: None,
-            query: Template::parse("minutesTimeFrame={fresh:60}").map_err(|e| e.to_string())?,
+            query: Template::parse("minutesTimeFrame={fresh:20000}").map_err(|e| e.to_string())?,
             auth: Auth::Token,
         };
         let resolved = Box::pin(self.resolve(&request, Endpoint::Events, None, 0)).await?;

@@ -5,7 +5,7 @@ use super::context::{Context, Resolved};
 use super::expand::Test;
 use super::verdict::{Outcome, Verdict};
 use crate::check::{self, Env, Finding};
-use crate::contract::{Check, Endpoint, Level, Request, Template};
+use crate::contract::{Check, Endpoint, FRESH_TRIES, Level, Request, Template};
 use crate::target::{Answer, Exchange, Sent};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -85,6 +85,7 @@ async fn attempt(context: &Context, test: &Test, try_number: u32) -> Outcome {
         Ok((subject, others)) => {
             let evaluation = Evaluation {
                 context,
+                try_number,
                 test,
                 gathered: &gathered,
                 subject,
@@ -96,12 +97,25 @@ async fn attempt(context: &Context, test: &Test, try_number: u32) -> Outcome {
     };
     let mut outcome = verdict(context, test, findings, &gathered, exchanges);
     spelling_warnings(&gathered, &mut outcome);
+    if gathered
+        .subject
+        .1
+        .as_ref()
+        .as_ref()
+        .is_ok_and(|a| a.status == 503)
+    {
+        outcome
+            .warnings
+            .push("G5 (should): a 503 persisted after every retry".to_owned());
+    }
     outcome
 }
 
 /// A test's answers, ready for its checks.
 struct Evaluation<'a> {
     context: &'a Context,
+    /// Which try this is: the check's templates are filled in as the requests were.
+    try_number: u32,
     test: &'a Test,
     gathered: &'a Gathered,
     subject: &'a Answer,
@@ -111,6 +125,9 @@ struct Evaluation<'a> {
 impl Evaluation<'_> {
     /// The preconditions first: when one does not hold, the checks are not decided.
     async fn findings(&self, exchanges: &mut Vec<Exchange>) -> Vec<Finding> {
+        if let Some(busy) = self.busy() {
+            return vec![Finding::Undecided(busy)];
+        }
         let mut findings = pin_prerequisite(self.context, self.gathered);
         for check in &self.test.case.given {
             if let Finding::Fails(why) = self.evaluate(check, exchanges).await {
@@ -125,6 +142,19 @@ impl Evaluation<'_> {
             findings.push(self.evaluate(check, exchanges).await);
         }
         findings
+    }
+
+    /// A target still busy after the client's retries decides nothing (RULES.md: 429 and 503
+    /// never decide a verdict).
+    fn busy(&self) -> Option<String> {
+        let answers = std::iter::once(self.subject).chain(self.others.values().copied());
+        let busy = answers
+            .into_iter()
+            .find(|a| matches!(a.status, 429 | 503))?;
+        Some(format!(
+            "the target stayed busy: {} answered {} after every retry",
+            busy.exchange.url, busy.status
+        ))
     }
 
     async fn evaluate(&self, check: &Check, exchanges: &mut Vec<Exchange>) -> Finding {
@@ -147,7 +177,7 @@ impl Evaluation<'_> {
 
     /// A check decided on the answers alone, once the templates it carries are filled in.
     async fn decide(&self, check: &Check) -> Finding {
-        let values = resolve_check_templates(self.context, self.test, check).await;
+        let values = resolve_check_templates(self.context, self.test, check, self.try_number).await;
         let resolve = |template: &Template| {
             let found = values
                 .iter()
@@ -167,6 +197,9 @@ impl Evaluation<'_> {
 async fn gather(context: &Context, test: &Test, try_number: u32) -> Result<Gathered, Outcome> {
     let value = test.value.as_deref();
     let inconclusive = |reason: String| Outcome::new(Verdict::Inconclusive, Some(reason));
+    if test.endpoint == Endpoint::Pcap {
+        context.capture_proven().await.map_err(inconclusive)?;
+    }
     let subject = context
         .resolve(&test.case.request, test.endpoint, value, try_number)
         .await
@@ -282,6 +315,7 @@ async fn resolve_check_templates(
     context: &Context,
     test: &Test,
     check: &Check,
+    try_number: u32,
 ) -> Vec<(Template, Result<String, String>)> {
     let templates: Vec<&Template> = match check {
         Check::AllItems { equals, .. } => vec![equals],
@@ -292,7 +326,9 @@ async fn resolve_check_templates(
     };
     let mut filled = Vec::new();
     for template in templates {
-        let value = context.fill(template, test.value.as_deref(), 0).await;
+        let value = context
+            .fill(template, test.value.as_deref(), try_number)
+            .await;
         filled.push((template.clone(), value));
     }
     filled
@@ -331,7 +367,7 @@ async fn poll_until_moved(
     let newest = newest_time(first);
     let started = Instant::now();
     let mut attempt = 1;
-    while started.elapsed() < context.options.movement_wait {
+    while started.elapsed() < context.options.movement_wait && u64::from(attempt) < FRESH_TRIES {
         let resolved = context
             .resolve(poll, test.endpoint, test.value.as_deref(), attempt)
             .await?;

@@ -98,7 +98,10 @@ pub struct Redactor {
 
 impl Redactor {
     pub fn new(secrets: impl IntoIterator<Item = String>) -> Self {
-        let mut secrets: Vec<String> = secrets.into_iter().filter(|s| !s.is_empty()).collect();
+        let secrets = secrets.into_iter().filter(|s| !s.is_empty());
+        // A server may echo a token escaped as JSON (`\/` for `/`) or percent-encoded.
+        let mut secrets: Vec<String> = secrets.flat_map(|s| spellings(&s)).collect();
+        secrets.dedup();
         // Longer first, so a token that contains another is removed whole.
         secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         Redactor { secrets }
@@ -136,9 +139,32 @@ impl Redactor {
     }
 }
 
+/// The ways a secret can appear in a body or a report: as it is, JSON-escaped (with and
+/// without `\/`) and percent-encoded.
+fn spellings(secret: &str) -> Vec<String> {
+    let json = serde_json::to_string(secret).unwrap_or_default();
+    let json = json.trim_matches('"').to_owned();
+    let percent: String = form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    let mut all = vec![secret.to_owned(), json.replace('/', "\\/"), json, percent];
+    all.sort();
+    all.dedup();
+    all
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redacts_escaped_spellings() {
+        let redactor = Redactor::new(["a/b\"c d".to_owned()]);
+        let echoed = r#"{"t": "a\/b\"c d", "u": "a%2Fb%22c+d"}"#;
+        assert!(
+            !redactor.redact(echoed).contains('b'),
+            "{}",
+            redactor.redact(echoed)
+        );
+    }
 
     #[test]
     fn redacts_every_secret() {

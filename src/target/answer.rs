@@ -145,7 +145,8 @@ impl Answer {
                 shown.collect::<Vec<_>>().join(" ")
             ));
         }
-        let head = &raw[..raw.len().min(limit + redactor.longest())];
+        // `limit` counts characters, of up to four bytes each.
+        let head = &raw[..raw.len().min(limit * 4 + redactor.longest())];
         let text = redactor.redact(&String::from_utf8_lossy(head));
         let flat: String = text
             .chars()

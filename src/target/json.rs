@@ -93,13 +93,22 @@ impl<'de> Visitor<'de> for Top<'_, '_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<JsonShape, A::Error> {
         let mut index = 0;
         let mut found = Vec::new();
+        // A list where the schema wants something else (an error object) is checked whole.
+        let whole = self.reading.schema.filter(|s| !s.is_list());
+        let mut kept = Vec::new();
         while let Some(value) = seq.next_element_seed(ValueSeed {
             duplicates: &mut found,
         })? {
             self.duplicates
                 .extend(found.drain(..).map(|key| format!("/{index}: {key}")));
+            if whole.is_some() && kept.len() < VALUES_KEPT {
+                kept.push(value.clone());
+            }
             item(self.reading, self.json, index, value);
             index += 1;
+        }
+        if let Some(schema) = whole {
+            record_errors(self.json, schema.check(&Value::Array(kept)));
         }
         Ok(JsonShape::List(index))
     }
@@ -116,28 +125,38 @@ impl<'de> Visitor<'de> for Top<'_, '_> {
         Ok(JsonShape::Object)
     }
 
-    fn visit_bool<E>(self, _: bool) -> Result<JsonShape, E> {
-        Ok(JsonShape::Scalar("a boolean"))
+    fn visit_bool<E>(self, v: bool) -> Result<JsonShape, E> {
+        Ok(self.scalar("a boolean", Value::Bool(v)))
     }
 
-    fn visit_i64<E>(self, _: i64) -> Result<JsonShape, E> {
-        Ok(JsonShape::Scalar("a number"))
+    fn visit_i64<E>(self, v: i64) -> Result<JsonShape, E> {
+        Ok(self.scalar("a number", Value::from(v)))
     }
 
-    fn visit_u64<E>(self, _: u64) -> Result<JsonShape, E> {
-        Ok(JsonShape::Scalar("a number"))
+    fn visit_u64<E>(self, v: u64) -> Result<JsonShape, E> {
+        Ok(self.scalar("a number", Value::from(v)))
     }
 
-    fn visit_f64<E>(self, _: f64) -> Result<JsonShape, E> {
-        Ok(JsonShape::Scalar("a number"))
+    fn visit_f64<E>(self, v: f64) -> Result<JsonShape, E> {
+        Ok(self.scalar("a number", Value::from(v)))
     }
 
-    fn visit_str<E>(self, _: &str) -> Result<JsonShape, E> {
-        Ok(JsonShape::Scalar("a string"))
+    fn visit_str<E>(self, v: &str) -> Result<JsonShape, E> {
+        Ok(self.scalar("a string", Value::from(v)))
     }
 
     fn visit_unit<E>(self) -> Result<JsonShape, E> {
-        Ok(JsonShape::Scalar("null"))
+        Ok(self.scalar("null", Value::Null))
+    }
+}
+
+impl Top<'_, '_> {
+    /// A body that is one scalar: it still answers to the schema, which will refuse it.
+    fn scalar(self, kind: &'static str, value: Value) -> JsonShape {
+        if let Some(schema) = self.reading.schema {
+            record_errors(self.json, schema.check(&value));
+        }
+        JsonShape::Scalar(kind)
     }
 }
 
