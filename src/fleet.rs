@@ -79,7 +79,7 @@ pub fn run(
     let runtime = crate::cli::runtime()?;
     let sensors = prepare_all(&args, &entries, &runtime, &contract);
     let reached: Vec<&Sensor> = sensors.iter().filter(|s| s.prepared.is_ok()).collect();
-    let progress = Arc::new(Progress::new(&reached, selected(&args, tests)));
+    let progress = Arc::new(Progress::new(&reached, run::selected(&args, tests)));
     let mut trials = Vec::new();
     for (index, sensor) in reached.iter().enumerate() {
         let Ok(prepared) = &sensor.prepared else {
@@ -97,16 +97,6 @@ pub fn run(
     let _counted = libtest_mimic::run(&args.harness, trials);
     progress.finish();
     finish_all(&args, &sensors, started_ms, &contract)
-}
-
-/// How many tests of one sensor the filter and `--ignored` options let run.
-fn selected(args: &RunArgs, tests: &[Test]) -> usize {
-    let runs = |test: &&Test| {
-        let probe = libtest_mimic::Trial::test(test.name.clone(), || Ok(()))
-            .with_ignored_flag(test.case.ignored);
-        !args.harness.is_filtered_out(&probe) && !args.harness.is_ignored(&probe)
-    };
-    tests.iter().filter(runs).count()
 }
 
 fn refuse_single_report_files(reports: &ReportArgs) -> Result<(), Failure> {

@@ -40,6 +40,12 @@ pub fn run(mut args: RunArgs) -> Result<u8, Failure> {
     if let Some(file) = args.targets.clone() {
         return crate::fleet::run(args, &file, contract, &tests);
     }
+    if selected(&args, &tests) == 0 {
+        return Err(Failure::Usage(
+            "no test is selected: the filter or --skip leaves none (see --list)".to_owned(),
+        ));
+    }
+    check_report_paths(&args.reports)?;
     let started_ms = now_ms();
     let runtime = crate::cli::runtime()?;
     let prepared = prepare(&args, &runtime, Arc::clone(&contract))?;
@@ -51,6 +57,41 @@ pub fn run(mut args: RunArgs) -> Result<u8, Failure> {
     let _counted = libtest_mimic::run(&args.harness, trials(&tests, Some(run), None));
     let records = finish(&args, &prepared, started_ms, &args.reports, true)?;
     Ok(exit_status(&records, args.fail_on_inconclusive))
+}
+
+/// How far the sensor's clock may be from ours when it sends no `Date` header.
+const UNKNOWN_CLOCK_MS: i64 = 300_000;
+
+/// How many tests the filter, `--skip` and `--ignored` let run.
+pub(crate) fn selected(args: &RunArgs, tests: &[Test]) -> usize {
+    let runs = |test: &&Test| {
+        let probe = Trial::test(test.name.clone(), || Ok(())).with_ignored_flag(test.case.ignored);
+        !args.harness.is_filtered_out(&probe) && !args.harness.is_ignored(&probe)
+    };
+    tests.iter().filter(runs).count()
+}
+
+/// Makes sure every report can be written before a single request is sent: a run's results
+/// are not lost to a mistyped path at its end.
+fn check_report_paths(reports: &ReportArgs) -> Result<(), Failure> {
+    if let Some(dir) = &reports.results_dir {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Failure::Usage(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let files = [
+        &reports.junit,
+        &reports.json,
+        &reports.html,
+        &reports.summary,
+    ];
+    for path in files.into_iter().flatten() {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", path.display())))?;
+    }
+    Ok(())
 }
 
 /// Reaches the target of `args` and makes the context its tests share.
@@ -447,9 +488,12 @@ async fn precheck(client: &Client, builtin: bool) -> Result<Clock, Failure> {
     });
     Ok(estimate.unwrap_or_else(|| {
         tracing::warn!(
-            "the sensor sent no usable Date header; assuming its clock agrees with ours"
+            "the sensor sent no usable Date header; allowing its clock five minutes either way"
         );
-        Clock::local()
+        Clock {
+            offset_ms: 0,
+            uncertainty_ms: UNKNOWN_CLOCK_MS,
+        }
     }))
 }
 

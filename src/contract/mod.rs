@@ -47,6 +47,10 @@ impl Contract {
         for source in &case_sources {
             cases.extend(cases::parse(source, &rules, &schemas)?);
         }
+        if cases.is_empty() {
+            let place = cases_dir.map_or("the built-in cases".into(), |d| d.display().to_string());
+            return Err(ContractError::at(&place, 1, 1, "there is no case to run"));
+        }
         cases::check_unique(&cases)?;
         cases::check_fresh_bases(&cases)?;
         Ok(Contract {
