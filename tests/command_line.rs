@@ -157,3 +157,40 @@ fn validate_names_the_path_of_a_bad_field() {
         text(&output)
     );
 }
+
+#[test]
+fn a_body_of_the_wrong_json_type_is_invalid() {
+    let dir = std::env::temp_dir().join(format!("wrong-type-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (schema, body) in [
+        ("error", "null"),
+        ("error", "[1, 2]"),
+        ("events", "42"),
+        ("alerts-v1", "\"x\""),
+    ] {
+        let file = dir.join("body.json");
+        std::fs::write(&file, body).unwrap();
+        let output = binary()
+            .args(["validate", "--schema", schema])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{schema} {body}: {}",
+            text(&output)
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn no_selected_test_is_a_usage_error() {
+    let output = binary()
+        .args(["run", "no-such-test-name"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(text(&output).contains("no test is selected"));
+}

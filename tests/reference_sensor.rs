@@ -109,3 +109,46 @@ fn api_version_1_makes_v2_rules_not_applicable() {
         assert_eq!(verdict, expected, "{name}");
     }
 }
+
+/// RULES.md: a rule decided on empty answers is inconclusive, never a pass.
+#[test]
+fn empty_sensor_is_inconclusive_not_passed() {
+    let sensor = Sensor::start(&["--alerts", "0", "--still"]);
+    let (output, report) = common::run_with_report(&sensor, "empty", &["alerts-v1::"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    for (name, verdict) in common::verdicts(&report) {
+        let decided_on_items = ["::A2::", "::A3::", "::A5::", "::A10::", "::A11::"];
+        if decided_on_items.iter().any(|rule| name.contains(rule)) {
+            assert_eq!(verdict, "inconclusive", "{name}");
+        }
+    }
+}
+
+/// The pcap rules wait until the pcap token has fetched a real capture.
+#[test]
+fn refused_pcap_token_leaves_the_pcap_rules_inconclusive() {
+    let sensor = Sensor::start(&[]);
+    let output = common::binary()
+        .args([
+            "run",
+            "--url",
+            &sensor.url,
+            "--insecure",
+            "--token",
+            common::TOKEN,
+        ])
+        .args(["--pcap-token", "not-the-pcap-token", "pcap::"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(
+        !String::from_utf8_lossy(&output.stdout).contains("... ok"),
+        "{}",
+        text(&output)
+    );
+    assert!(
+        text(&output).contains("refused the pcap token"),
+        "{}",
+        text(&output)
+    );
+}

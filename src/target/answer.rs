@@ -160,3 +160,40 @@ impl Answer {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::suite::Redactor;
+
+    fn answer(raw: &str) -> Answer {
+        Answer {
+            exchange: Exchange {
+                method: "GET",
+                url: "https://127.0.0.1/api/v1/alerts".to_owned(),
+                status: Some(200),
+                duration_ms: 1,
+                body_bytes: raw.len() as u64,
+                sent_ms: 0,
+                credential: Credential::Api,
+            },
+            status: 200,
+            content_type: None,
+            location: None,
+            date: None,
+            body: Body::Empty,
+            raw: Some(bytes::Bytes::from(raw.to_owned())),
+        }
+    }
+
+    /// A token that starts inside the excerpt is removed whole, even after multibyte text.
+    #[test]
+    fn excerpt_never_holds_part_of_a_token() {
+        let token = "reference-token-ABCDEFGHIJKLMNOP";
+        let body = format!("[\"{}\",\"{token}\"]", "é".repeat(100));
+        let excerpt = answer(&body)
+            .excerpt(200, &Redactor::new([token.to_owned()]))
+            .unwrap();
+        assert!(!excerpt.contains("reference-token"), "{excerpt}");
+    }
+}
