@@ -408,9 +408,11 @@ fn build_http(options: &ClientOptions) -> Result<reqwest::Client, String> {
 /// Sorts a transport failure into its kind, with a message that says what would fix it.
 fn classify(error: &reqwest::Error) -> (TransportKind, String) {
     let text = chain(error);
-    let lower = text.to_lowercase();
-    if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
-        return (TransportKind::Tls, tls_message(&lower, &text));
+    let hint = tls_error(error)
+        .map(tls_hint)
+        .or_else(|| tls_hint_from_text(&text.to_lowercase()));
+    if let Some(hint) = hint {
+        return (TransportKind::Tls, format!("TLS: {hint} ({text})"));
     }
     if error.is_timeout() {
         return (TransportKind::Timeout, format!("timed out: {text}"));
@@ -421,19 +423,79 @@ fn classify(error: &reqwest::Error) -> (TransportKind, String) {
     (TransportKind::Other, text)
 }
 
-fn tls_message(lower: &str, text: &str) -> String {
+const SELF_SIGNED: &str = "the certificate is not signed by a trusted authority (self-signed?): \
+                           give its CA with --cacert FILE, or accept any certificate with --insecure";
+const EXPIRED: &str = "the certificate has expired: renew it, or accept it with --insecure";
+const NOT_YET_VALID: &str = "the certificate is not valid yet (is a clock wrong?): \
+                             accept it with --insecure";
+const OTHER_NAME: &str = "the certificate is for another host name: use the name it was issued \
+                          for, or accept it with --insecure";
+const CLIENT_CERTIFICATE_WANTED: &str = "the sensor asks for a client certificate: give it with \
+                                         --client-cert FILE and its key with --client-key FILE";
+const CLIENT_CERTIFICATE_REFUSED: &str = "the sensor refused the client certificate: check \
+                                          --client-cert and --client-key";
+const NOT_TLS: &str = "the server does not speak TLS there: check the URL's scheme (http or \
+                       https) and port";
+const HANDSHAKE: &str =
+    "the TLS handshake failed: check the URL's scheme and port, --cacert, or --insecure";
+
+/// The TLS error somewhere in `error`'s sources. An I/O error carries its cause as a payload,
+/// which its own `source` skips, so the payload is followed instead.
+fn tls_error<'e>(error: &'e (dyn std::error::Error + 'static)) -> Option<&'e rustls::Error> {
+    let mut next = Some(error);
+    while let Some(current) = next {
+        if let Some(tls) = current.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        next = match current.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|payload| payload as &(dyn std::error::Error + 'static)),
+            None => current.source(),
+        };
+    }
+    None
+}
+
+fn tls_hint(error: &rustls::Error) -> &'static str {
+    use rustls::{AlertDescription as Alert, CertificateError as Certificate, Error};
+    match error {
+        Error::InvalidCertificate(Certificate::UnknownIssuer) => SELF_SIGNED,
+        Error::InvalidCertificate(Certificate::Expired | Certificate::ExpiredContext { .. }) => {
+            EXPIRED
+        }
+        Error::InvalidCertificate(
+            Certificate::NotValidYet | Certificate::NotValidYetContext { .. },
+        ) => NOT_YET_VALID,
+        Error::InvalidCertificate(
+            Certificate::NotValidForName | Certificate::NotValidForNameContext { .. },
+        ) => OTHER_NAME,
+        Error::AlertReceived(Alert::CertificateRequired) => CLIENT_CERTIFICATE_WANTED,
+        Error::AlertReceived(
+            Alert::BadCertificate | Alert::UnknownCA | Alert::CertificateUnknown,
+        ) => CLIENT_CERTIFICATE_REFUSED,
+        Error::InvalidMessage(_)
+        | Error::InappropriateMessage { .. }
+        | Error::InappropriateHandshakeMessage { .. } => NOT_TLS,
+        _ => HANDSHAKE,
+    }
+}
+
+/// The hint for a TLS failure known only by its text (a platform verifier's own error).
+fn tls_hint_from_text(lower: &str) -> Option<&'static str> {
     let hint = if lower.contains("unknownissuer") || lower.contains("unknown issuer") {
-        "the certificate is not signed by a trusted authority (self-signed?): \
-         give its CA with --cacert FILE, or accept any certificate with --insecure"
+        SELF_SIGNED
     } else if lower.contains("expired") {
-        "the certificate has expired: renew it, or accept it with --insecure"
+        EXPIRED
     } else if lower.contains("notvalidforname") || lower.contains("not valid for name") {
-        "the certificate is for another host name: use the name it was issued for, \
-         or accept it with --insecure"
+        OTHER_NAME
+    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
+    {
+        HANDSHAKE
     } else {
-        "the TLS handshake failed: check the URL's scheme and port, --cacert, or --insecure"
+        return None;
     };
-    format!("TLS: {hint} ({text})")
+    Some(hint)
 }
 
 /// An error and its sources, on one line.
@@ -454,6 +516,37 @@ fn chain(error: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rustls::{AlertDescription, CertificateError, Error as TlsError};
+
+    #[test]
+    fn each_tls_failure_names_what_would_accept_it() {
+        let certificate = |e| tls_hint(&TlsError::InvalidCertificate(e));
+        assert_eq!(certificate(CertificateError::UnknownIssuer), SELF_SIGNED);
+        assert_eq!(certificate(CertificateError::Expired), EXPIRED);
+        assert_eq!(certificate(CertificateError::NotValidForName), OTHER_NAME);
+        let alert = |a| tls_hint(&TlsError::AlertReceived(a));
+        assert_eq!(
+            alert(AlertDescription::CertificateRequired),
+            CLIENT_CERTIFICATE_WANTED
+        );
+        assert_eq!(
+            alert(AlertDescription::UnknownCA),
+            CLIENT_CERTIFICATE_REFUSED
+        );
+        assert_eq!(tls_hint(&TlsError::DecryptError), HANDSHAKE);
+    }
+
+    #[test]
+    fn a_tls_error_is_found_inside_io_errors() {
+        let tls = TlsError::InvalidCertificate(CertificateError::Expired);
+        let inner = std::io::Error::new(std::io::ErrorKind::InvalidData, tls);
+        let outer = std::io::Error::other(inner);
+        assert!(matches!(
+            tls_error(&outer),
+            Some(TlsError::InvalidCertificate(CertificateError::Expired))
+        ));
+        assert!(tls_error(&std::io::Error::other("refused")).is_none());
+    }
 
     #[test]
     fn retry_after_is_capped() {
