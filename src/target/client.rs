@@ -74,6 +74,8 @@ pub enum TransportKind {
     /// The TLS handshake failed (certificate, protocol).
     Tls,
     Timeout,
+    /// An answer came, but its body was cut off (closed or reset before its end).
+    Body,
     /// The body was larger than `--max-body`.
     TooLarge,
     Other,
@@ -217,22 +219,58 @@ impl Client {
         if let Some(value) = self.authorization(credential) {
             request = request.header(AUTHORIZATION, value);
         }
-        let mut response = request.send().await.map_err(|e| classify(&e))?;
+        let response = request.send().await.map_err(|e| classify(&e))?;
         let head = Head::of(&response);
-        if response
-            .content_length()
-            .is_some_and(|n| n > self.options.max_body)
-        {
+        let body = self.read_whole(response).await?;
+        Ok((head, body))
+    }
+
+    /// Reads a body up to `--max-body`; when it breaks off, says how far it got.
+    async fn read_whole(
+        &self,
+        mut response: reqwest::Response,
+    ) -> Result<Bytes, (TransportKind, String)> {
+        let announced = response.content_length();
+        if announced.is_some_and(|n| n > self.options.max_body) {
             return Err(self.too_large());
         }
         let mut body = BytesMut::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e))? {
-            if body.len() as u64 + chunk.len() as u64 > self.options.max_body {
-                return Err(self.too_large());
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() as u64 + chunk.len() as u64 > self.options.max_body {
+                        return Err(self.too_large());
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => return Ok(body.freeze()),
+                Err(error) => return Err(self.cut_off(&error, body.len(), announced)),
             }
-            body.extend_from_slice(&chunk);
         }
-        Ok((head, body.freeze()))
+    }
+
+    /// Why a body stopped after `received` bytes.
+    fn cut_off(
+        &self,
+        error: &reqwest::Error,
+        received: usize,
+        announced: Option<u64>,
+    ) -> (TransportKind, String) {
+        let of = announced.map_or(String::new(), |n| format!(" of the {n} announced"));
+        if error.is_timeout() {
+            let message = format!(
+                "timed out after {received} bytes of the body{of} (--timeout: {} s without \
+                 data, {} s in all)",
+                self.options.idle_timeout.as_secs(),
+                self.options.request_timeout.as_secs()
+            );
+            return (TransportKind::Timeout, message);
+        }
+        let message = format!(
+            "the body was cut off after {received} bytes{of}: {}",
+            innermost(error)
+        );
+        (TransportKind::Body, message)
     }
 
     fn too_large(&self) -> (TransportKind, String) {
@@ -370,6 +408,15 @@ fn retry_wait(value: &str) -> Duration {
     seconds
         .unwrap_or(LONGEST_RETRY_WAIT)
         .min(LONGEST_RETRY_WAIT)
+}
+
+/// The deepest cause of an error: what actually happened, without the layers that carried it.
+fn innermost(error: &dyn std::error::Error) -> String {
+    let mut deepest = error;
+    while let Some(cause) = deepest.source() {
+        deepest = cause;
+    }
+    deepest.to_string()
 }
 
 fn build_http(options: &ClientOptions) -> Result<reqwest::Client, String> {
