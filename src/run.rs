@@ -11,7 +11,7 @@ use crate::target::{
 use libtest_mimic::{Completion, Failed, Trial};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The target of a run, and the reference sensor when the run started one.
 struct Target {
@@ -32,9 +32,12 @@ pub fn run(mut args: RunArgs) -> Result<u8, Failure> {
         return Ok(0);
     }
     let started_ms = now_ms();
+    let deadline = args
+        .deadline
+        .map(|seconds| Instant::now() + Duration::from_secs(seconds));
     let runtime = crate::cli::runtime()?;
     let target = runtime.block_on(target(&args))?;
-    let client = client(&args, &target)?;
+    let client = client(&args, &target, deadline)?;
     let clock = runtime.block_on(precheck(&client, target._sensor.is_some()))?;
     let secrets = [
         target.credentials.token.clone(),
@@ -55,7 +58,7 @@ pub fn run(mut args: RunArgs) -> Result<u8, Failure> {
     // libtest only counts; the store's verdicts decide the exit status.
     let _counted = libtest_mimic::run(
         &args.harness,
-        trials(&tests, Some((Arc::clone(&context), handle))),
+        trials(&tests, Some((Arc::clone(&context), handle, deadline))),
     );
     let records = context.store.records();
     crate::report::summary(
@@ -311,7 +314,7 @@ fn concurrency(args: &RunArgs, target: &Target) -> usize {
         .max(1)
 }
 
-fn client(args: &RunArgs, target: &Target) -> Result<Client, Failure> {
+fn client(args: &RunArgs, target: &Target, deadline: Option<Instant>) -> Result<Client, Failure> {
     let identity = match (&args.client_cert, &args.client_key) {
         (Some(cert), Some(key)) => {
             let mut pem = read_file(cert)?;
@@ -330,6 +333,7 @@ fn client(args: &RunArgs, target: &Target) -> Result<Client, Failure> {
         max_body: args.max_body,
         max_rps: args.max_rps.or((!target.loopback).then_some(4.0)),
         concurrency: concurrency(args, target),
+        deadline,
     };
     Client::new(target.url.clone(), target.credentials.clone(), options).map_err(Failure::Usage)
 }
@@ -384,8 +388,11 @@ async fn precheck(client: &Client, builtin: bool) -> Result<Clock, Failure> {
     }))
 }
 
+/// What the trials of a run share: its context, the runtime, and the run's deadline.
+type Shared = (Arc<Context>, tokio::runtime::Handle, Option<Instant>);
+
 /// One libtest trial per test; without a context (for `--list`) the trials do nothing.
-fn trials(tests: &[Test], run: Option<(Arc<Context>, tokio::runtime::Handle)>) -> Vec<Trial> {
+fn trials(tests: &[Test], run: Option<Shared>) -> Vec<Trial> {
     tests
         .iter()
         .map(|test| {
@@ -393,8 +400,8 @@ fn trials(tests: &[Test], run: Option<(Arc<Context>, tokio::runtime::Handle)>) -
             let run = run.clone();
             let ignored = test.case.ignored;
             Trial::ignorable_test(test.name.clone(), move || match run {
-                Some((context, handle)) => {
-                    let outcome = handle.block_on(suite::run_test(&context, &test));
+                Some((context, handle, deadline)) => {
+                    let outcome = handle.block_on(run_within(&context, &test, deadline));
                     let result = completion(&outcome);
                     context.store.record(Record {
                         name: test.name.clone(),
@@ -410,6 +417,38 @@ fn trials(tests: &[Test], run: Option<(Arc<Context>, tokio::runtime::Handle)>) -
             .with_ignored_flag(ignored)
         })
         .collect()
+}
+
+/// Runs one test within the run's deadline: a test not decided by then fails, saying so.
+async fn run_within(context: &Context, test: &Test, deadline: Option<Instant>) -> Outcome {
+    let Some(deadline) = deadline else {
+        return suite::run_test(context, test).await;
+    };
+    if Instant::now() >= deadline {
+        return past_deadline(
+            Outcome::new(Verdict::Fail, None),
+            "the test was not started",
+        );
+    }
+    let running = suite::run_test(context, test);
+    match tokio::time::timeout_at(deadline.into(), running).await {
+        // Undecided because its requests were cut off: the run did not finish, which is a failure.
+        Ok(outcome) if outcome.verdict == Verdict::Inconclusive && Instant::now() >= deadline => {
+            let why = outcome.message.clone().unwrap_or_default();
+            past_deadline(outcome, &format!("the test could not be decided ({why})"))
+        }
+        Ok(outcome) => outcome,
+        Err(_) => past_deadline(
+            Outcome::new(Verdict::Fail, None),
+            "the test was not finished",
+        ),
+    }
+}
+
+fn past_deadline(mut outcome: Outcome, what: &str) -> Outcome {
+    outcome.verdict = Verdict::Fail;
+    outcome.message = Some(format!("the run's deadline passed (--deadline): {what}"));
+    outcome
 }
 
 /// What libtest is told: only pass and fail count; the rest is ignored, with its reason.

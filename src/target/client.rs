@@ -64,6 +64,8 @@ pub struct ClientOptions {
     pub max_body: u64,
     pub max_rps: Option<f64>,
     pub concurrency: usize,
+    /// After this no request is sent, and one still running is abandoned (`--deadline`).
+    pub deadline: Option<Instant>,
 }
 
 /// What went wrong before an answer could be read.
@@ -78,6 +80,8 @@ pub enum TransportKind {
     Body,
     /// The body was larger than `--max-body`.
     TooLarge,
+    /// The run's deadline passed before the request could be sent or answered.
+    Deadline,
     Other,
 }
 
@@ -136,8 +140,29 @@ impl Client {
         url
     }
 
-    /// Sends one GET, retrying 429 and 503 after their `Retry-After`.
+    /// Sends one GET, retrying 429 and 503 after their `Retry-After`. Once the run's deadline
+    /// has passed nothing is sent, and a request (or a wait) still running then is abandoned.
     pub async fn get(
+        &self,
+        url: &reqwest::Url,
+        credential: Credential,
+        reading: &Reading<'_>,
+    ) -> Sent {
+        let Some(deadline) = self.options.deadline else {
+            return self.get_retrying(url, credential, reading).await;
+        };
+        // Checked first: a future polled once may already have written its request.
+        if Instant::now() >= deadline {
+            return Err(self.failed(url, credential, deadline_passed("before it was sent")));
+        }
+        let sent = self.get_retrying(url, credential, reading);
+        match tokio::time::timeout_at(deadline.into(), sent).await {
+            Ok(sent) => sent,
+            Err(_) => Err(self.failed(url, credential, deadline_passed("before its answer came"))),
+        }
+    }
+
+    async fn get_retrying(
         &self,
         url: &reqwest::Url,
         credential: Credential,
@@ -171,11 +196,10 @@ impl Client {
         credential: Credential,
         reading: &Reading<'_>,
     ) -> Result<Received, TransportError> {
-        let _permit = self
-            .in_flight
-            .acquire()
-            .await
-            .map_err(|_| self.closed(url, credential))?;
+        let _permit = self.in_flight.acquire().await.map_err(|_| {
+            let message = "the client was shut down".to_owned();
+            self.failed(url, credential, (TransportKind::Other, message))
+        })?;
         self.pace().await;
         let started = Instant::now();
         let sent_ms = now_ms();
@@ -310,10 +334,16 @@ impl Client {
         tokio::time::sleep_until(slot.into()).await;
     }
 
-    fn closed(&self, url: &reqwest::Url, credential: Credential) -> TransportError {
+    /// A request that got no answer, for `kind` and `message`.
+    fn failed(
+        &self,
+        url: &reqwest::Url,
+        credential: Credential,
+        (kind, message): (TransportKind, String),
+    ) -> TransportError {
         TransportError {
-            kind: TransportKind::Other,
-            message: "the client was shut down".to_owned(),
+            kind,
+            message,
             exchange: Exchange {
                 method: "GET",
                 url: url.to_string(),
@@ -325,6 +355,11 @@ impl Client {
             },
         }
     }
+}
+
+fn deadline_passed(what: &str) -> (TransportKind, String) {
+    let message = format!("the run's deadline passed (--deadline) {what}");
+    (TransportKind::Deadline, message)
 }
 
 /// The head of an answer.
