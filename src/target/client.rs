@@ -13,6 +13,8 @@ use tokio::sync::Semaphore;
 const RETRIES: u32 = 3;
 /// The longest `Retry-After` honoured; a longer one is cut to this.
 const LONGEST_RETRY_WAIT: Duration = Duration::from_secs(30);
+/// How a PEM certificate begins.
+const PEM_CERTIFICATE: &str = "-----BEGIN CERTIFICATE-----";
 
 /// The tokens of a run. They go only into `Authorization` headers to the target's origin.
 #[derive(Clone, Default)]
@@ -464,13 +466,7 @@ fn build_http(options: &ClientOptions) -> Result<reqwest::Client, String> {
         .pool_max_idle_per_host(options.concurrency.max(1))
         .no_proxy();
     if !options.trust_only.is_empty() {
-        let mut certificates = Vec::new();
-        for pem in &options.trust_only {
-            let bundle = reqwest::Certificate::from_pem_bundle(pem)
-                .map_err(|e| format!("cannot read the CA certificate: {e}"))?;
-            certificates.extend(bundle);
-        }
-        builder = builder.tls_certs_only(certificates);
+        builder = builder.tls_certs_only(trusted(&options.trust_only)?);
     }
     if options.insecure {
         builder = builder
@@ -478,13 +474,46 @@ fn build_http(options: &ClientOptions) -> Result<reqwest::Client, String> {
             .tls_danger_accept_invalid_hostnames(true);
     }
     if let Some(pem) = &options.identity {
-        let identity = reqwest::Identity::from_pem(pem)
-            .map_err(|e| format!("cannot read the client certificate and key: {e}"))?;
-        builder = builder.identity(identity);
+        builder = builder.identity(identity(pem)?);
     }
     builder
         .build()
         .map_err(|e| format!("cannot build the HTTP client: {}", chain(&e)))
+}
+
+/// The certificates to trust. A file without one would trust nothing, and every certificate
+/// error would then blame the sensor.
+fn trusted(pems: &[Vec<u8>]) -> Result<Vec<reqwest::Certificate>, String> {
+    let mut certificates = Vec::new();
+    for pem in pems {
+        let bundle = reqwest::Certificate::from_pem_bundle(pem)
+            .map_err(|e| format!("cannot read the CA certificate (--cacert): {}", chain(&e)))?;
+        if bundle.is_empty() {
+            return Err(format!(
+                "the CA file (--cacert) holds no PEM certificate ({PEM_CERTIFICATE})"
+            ));
+        }
+        certificates.extend(bundle);
+    }
+    Ok(certificates)
+}
+
+/// The client certificate and its key, with a message that says which of the two is missing.
+fn identity(pem: &[u8]) -> Result<reqwest::Identity, String> {
+    let text = String::from_utf8_lossy(pem);
+    if !text.contains(PEM_CERTIFICATE) {
+        return Err(format!(
+            "the --client-cert file holds no PEM certificate ({PEM_CERTIFICATE})"
+        ));
+    }
+    if !text.contains("PRIVATE KEY-----") {
+        return Err(
+            "the --client-key file holds no PEM private key (-----BEGIN PRIVATE KEY-----)"
+                .to_owned(),
+        );
+    }
+    reqwest::Identity::from_pem(pem)
+        .map_err(|e| format!("cannot use the client certificate and key: {}", chain(&e)))
 }
 
 /// Sorts a transport failure into its kind, with a message that says what would fix it.
