@@ -32,12 +32,9 @@ pub fn run(mut args: RunArgs) -> Result<u8, Failure> {
         return Ok(0);
     }
     let started_ms = now_ms();
-    let deadline = args
-        .deadline
-        .map(|seconds| Instant::now() + Duration::from_secs(seconds));
     let runtime = crate::cli::runtime()?;
     let target = runtime.block_on(target(&args))?;
-    let client = client(&args, &target, deadline)?;
+    let client = client(&args, &target)?;
     let clock = runtime.block_on(precheck(&client, target._sensor.is_some()))?;
     let secrets = [
         target.credentials.token.clone(),
@@ -58,7 +55,7 @@ pub fn run(mut args: RunArgs) -> Result<u8, Failure> {
     // libtest only counts; the store's verdicts decide the exit status.
     let _counted = libtest_mimic::run(
         &args.harness,
-        trials(&tests, Some((Arc::clone(&context), handle, deadline))),
+        trials(&tests, Some((Arc::clone(&context), handle))),
     );
     let records = context.store.records();
     crate::report::summary(
@@ -314,7 +311,7 @@ fn concurrency(args: &RunArgs, target: &Target) -> usize {
         .max(1)
 }
 
-fn client(args: &RunArgs, target: &Target, deadline: Option<Instant>) -> Result<Client, Failure> {
+fn client(args: &RunArgs, target: &Target) -> Result<Client, Failure> {
     let identity = match (&args.client_cert, &args.client_key) {
         (Some(cert), Some(key)) => {
             let mut pem = read_file(cert)?;
@@ -333,7 +330,9 @@ fn client(args: &RunArgs, target: &Target, deadline: Option<Instant>) -> Result<
         max_body: args.max_body,
         max_rps: args.max_rps.or((!target.loopback).then_some(4.0)),
         concurrency: concurrency(args, target),
-        deadline,
+        deadline: args
+            .deadline
+            .map(|seconds| Instant::now() + Duration::from_secs(seconds)),
     };
     Client::new(target.url.clone(), target.credentials.clone(), options).map_err(Failure::Usage)
 }
@@ -388,11 +387,8 @@ async fn precheck(client: &Client, builtin: bool) -> Result<Clock, Failure> {
     }))
 }
 
-/// What the trials of a run share: its context, the runtime, and the run's deadline.
-type Shared = (Arc<Context>, tokio::runtime::Handle, Option<Instant>);
-
 /// One libtest trial per test; without a context (for `--list`) the trials do nothing.
-fn trials(tests: &[Test], run: Option<Shared>) -> Vec<Trial> {
+fn trials(tests: &[Test], run: Option<(Arc<Context>, tokio::runtime::Handle)>) -> Vec<Trial> {
     tests
         .iter()
         .map(|test| {
@@ -400,8 +396,8 @@ fn trials(tests: &[Test], run: Option<Shared>) -> Vec<Trial> {
             let run = run.clone();
             let ignored = test.case.ignored;
             Trial::ignorable_test(test.name.clone(), move || match run {
-                Some((context, handle, deadline)) => {
-                    let outcome = handle.block_on(run_within(&context, &test, deadline));
+                Some((context, handle)) => {
+                    let outcome = handle.block_on(run_within_deadline(&context, &test));
                     let result = completion(&outcome);
                     context.store.record(Record {
                         name: test.name.clone(),
@@ -420,8 +416,8 @@ fn trials(tests: &[Test], run: Option<Shared>) -> Vec<Trial> {
 }
 
 /// Runs one test within the run's deadline: a test not decided by then fails, saying so.
-async fn run_within(context: &Context, test: &Test, deadline: Option<Instant>) -> Outcome {
-    let Some(deadline) = deadline else {
+async fn run_within_deadline(context: &Context, test: &Test) -> Outcome {
+    let Some(deadline) = context.client.deadline() else {
         return suite::run_test(context, test).await;
     };
     if Instant::now() >= deadline {

@@ -130,6 +130,11 @@ impl Client {
         &self.base
     }
 
+    /// When the run's deadline passes, if it has one.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.options.deadline
+    }
+
     pub fn has_pcap_token(&self) -> bool {
         self.credentials.pcap_token.is_some()
     }
