@@ -161,7 +161,7 @@ fn stalled_answer_ends_at_the_idle_timeout() {
     }));
     let run = run(&server, &["--timeout", "1", ONE_REQUEST, "--exact"]);
     assert_fails_readably(&run, "timed out");
-    assert!(run.elapsed < Duration::from_secs(8), "{}", run.evidence());
+    assert!(run.elapsed < Duration::from_secs(10), "{}", run.evidence());
 }
 
 #[test]
