@@ -146,8 +146,29 @@ fn dripping_server_ends_within_the_timeouts() {
         pause: Duration::from_secs(1),
     }));
     let run = run(&server, &["--timeout", "1", ONE_REQUEST, "--exact"]);
-    assert_fails_readably(&run, "timed out");
+    assert_fails_readably(
+        &run,
+        "bytes of the body (--timeout: 1 s without data, 10 s in all)",
+    );
     // One request of at most ten idle timeouts, after the pre-check.
+    assert!(run.elapsed < Duration::from_secs(20), "{}", run.evidence());
+}
+
+#[test]
+fn drip_inside_the_idle_timeout_ends_at_ten_times_it() {
+    // A byte every 400 ms never lets the 1 s idle timeout fire: the total one must.
+    let server = Server::start(after_precheck(|_| Reply::Drip {
+        head: head(200, &["Content-Type: application/json"]),
+        body: [b" ".repeat(100), b"[]".to_vec()].concat(),
+        pause: Duration::from_millis(400),
+    }));
+    let run = run(&server, &["--timeout", "1", ONE_REQUEST, "--exact"]);
+    assert_fails_readably(
+        &run,
+        "bytes of the body (--timeout: 1 s without data, 10 s in all)",
+    );
+    assert!(server.body_bytes_written() >= 15, "{}", run.evidence());
+    assert!(run.elapsed >= Duration::from_secs(9), "{}", run.evidence());
     assert!(run.elapsed < Duration::from_secs(20), "{}", run.evidence());
 }
 
@@ -160,7 +181,10 @@ fn stalled_answer_ends_at_the_idle_timeout() {
         ),
     }));
     let run = run(&server, &["--timeout", "1", ONE_REQUEST, "--exact"]);
-    assert_fails_readably(&run, "timed out");
+    assert_fails_readably(
+        &run,
+        "timed out after 0 bytes of the body of the 2 announced",
+    );
     assert!(run.elapsed < Duration::from_secs(10), "{}", run.evidence());
 }
 
