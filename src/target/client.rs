@@ -165,7 +165,7 @@ impl Client {
         let sent = self.get_retrying(url, credential, reading);
         match tokio::time::timeout_at(deadline.into(), sent).await {
             Ok(sent) => sent,
-            Err(_) => Err(self.failed(url, credential, deadline_passed("before its answer came"))),
+            Err(_) => Err(self.failed(url, credential, deadline_passed("before an answer came"))),
         }
     }
 
