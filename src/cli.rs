@@ -100,6 +100,10 @@ pub struct RunArgs {
     #[arg(long, value_name = "S", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
+    /// Bound on the whole run, in seconds: after it no request is sent, and the tests not yet
+    /// decided fail.
+    #[arg(long, value_name = "S")]
+    pub deadline: Option<u64>,
     /// Largest body accepted, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 256 << 20)]
     pub max_body: u64,

@@ -11,7 +11,7 @@ use crate::target::{
 use libtest_mimic::{Completion, Failed, Trial};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The target of a run, and the reference sensor when the run started one.
 pub(crate) struct Target {
@@ -348,6 +348,11 @@ fn parse_url(text: &str) -> Result<reqwest::Url, Failure> {
             "--url {text}: {e} (write it whole, e.g. https://10.1.0.2)"
         ))
     })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(Failure::Usage(format!(
+            "--url {text}: expected an http or https URL with a host (https://{text}?)"
+        )));
+    }
     if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
         return Err(Failure::Usage(format!(
             "--url {text}: give the sensor's origin only (scheme, host, port): the API's paths \
@@ -360,11 +365,6 @@ fn parse_url(text: &str) -> Result<reqwest::Url, Failure> {
              give the token with --token-file or SENSOR_TOKEN"
                 .to_owned(),
         ));
-    }
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(Failure::Usage(format!(
-            "--url {text}: expected an http or https URL with a host"
-        )));
     }
     Ok(url)
 }
@@ -440,6 +440,9 @@ fn client(args: &RunArgs, target: &Target) -> Result<Client, Failure> {
         max_body: args.max_body,
         max_rps: args.max_rps.or((!target.loopback).then_some(4.0)),
         concurrency: concurrency(args, target),
+        deadline: args
+            .deadline
+            .map(|seconds| Instant::now() + Duration::from_secs(seconds)),
     };
     Client::new(target.url.clone(), target.credentials.clone(), options).map_err(Failure::Usage)
 }
@@ -457,9 +460,9 @@ async fn precheck(client: &Client, builtin: bool) -> Result<Clock, Failure> {
     };
     let answer = match client.get(&url, Credential::Api, &reading).await {
         Ok(answer) => answer,
-        Err(error)
-            if error.kind == TransportKind::Other || error.kind == TransportKind::TooLarge =>
-        {
+        // An answer came, if not a whole one: the target is there, and its tests will say what
+        // is wrong with it. Anything else (no answer at all, or none in time) ends the run.
+        Err(error) if matches!(error.kind, TransportKind::Body | TransportKind::TooLarge) => {
             return Ok(Clock::local());
         }
         Err(error) => {
@@ -520,7 +523,7 @@ pub(crate) fn trials(
             let done = prefix.as_ref().map(|(_, done)| Arc::clone(done));
             Trial::ignorable_test(name, move || match run {
                 Some((context, handle)) => {
-                    let outcome = handle.block_on(suite::run_test(&context, &test));
+                    let outcome = handle.block_on(run_within_deadline(&context, &test));
                     let result = completion(&outcome);
                     context.store.record(Record {
                         name: test.name.clone(),
@@ -539,6 +542,38 @@ pub(crate) fn trials(
             .with_ignored_flag(ignored)
         })
         .collect()
+}
+
+/// Runs one test within the run's deadline: a test not decided by then fails, saying so.
+async fn run_within_deadline(context: &Context, test: &Test) -> Outcome {
+    let Some(deadline) = context.client.deadline() else {
+        return suite::run_test(context, test).await;
+    };
+    if Instant::now() >= deadline {
+        return past_deadline(
+            Outcome::new(Verdict::Fail, None),
+            "the test was not started",
+        );
+    }
+    let running = suite::run_test(context, test);
+    match tokio::time::timeout_at(deadline.into(), running).await {
+        // Undecided because its requests were cut off: the run did not finish, which is a failure.
+        Ok(outcome) if outcome.verdict == Verdict::Inconclusive && Instant::now() >= deadline => {
+            let why = outcome.message.clone().unwrap_or_default();
+            past_deadline(outcome, &format!("the test could not be decided ({why})"))
+        }
+        Ok(outcome) => outcome,
+        Err(_) => past_deadline(
+            Outcome::new(Verdict::Fail, None),
+            "the test was not finished",
+        ),
+    }
+}
+
+fn past_deadline(mut outcome: Outcome, what: &str) -> Outcome {
+    outcome.verdict = Verdict::Fail;
+    outcome.message = Some(format!("the run's deadline passed (--deadline): {what}"));
+    outcome
 }
 
 /// What libtest is told: only pass and fail count; the rest is ignored, with its reason.

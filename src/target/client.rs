@@ -11,8 +11,12 @@ use tokio::sync::Semaphore;
 
 /// Answers 429 and 503 are retried this many times.
 const RETRIES: u32 = 3;
+/// The wait before retrying a 429 or 503 that says nothing of when to come back.
+const NO_RETRY_AFTER: Duration = Duration::from_secs(1);
 /// The longest `Retry-After` honoured; a longer one is cut to this.
 const LONGEST_RETRY_WAIT: Duration = Duration::from_secs(30);
+/// How a PEM certificate begins.
+const PEM_CERTIFICATE: &str = "-----BEGIN CERTIFICATE-----";
 
 /// The tokens of a run. They go only into `Authorization` headers to the target's origin.
 #[derive(Clone, Default)]
@@ -64,6 +68,8 @@ pub struct ClientOptions {
     pub max_body: u64,
     pub max_rps: Option<f64>,
     pub concurrency: usize,
+    /// After this no request is sent, and one still running is abandoned (`--deadline`).
+    pub deadline: Option<Instant>,
 }
 
 /// What went wrong before an answer could be read.
@@ -74,8 +80,12 @@ pub enum TransportKind {
     /// The TLS handshake failed (certificate, protocol).
     Tls,
     Timeout,
+    /// An answer came, but its body was cut off (closed or reset before its end).
+    Body,
     /// The body was larger than `--max-body`.
     TooLarge,
+    /// The run's deadline passed before the request could be sent or answered.
+    Deadline,
     Other,
 }
 
@@ -122,6 +132,11 @@ impl Client {
         &self.base
     }
 
+    /// When the run's deadline passes, if it has one.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.options.deadline
+    }
+
     pub fn has_pcap_token(&self) -> bool {
         self.credentials.pcap_token.is_some()
     }
@@ -134,8 +149,29 @@ impl Client {
         url
     }
 
-    /// Sends one GET, retrying 429 and 503 after their `Retry-After`.
+    /// Sends one GET, retrying 429 and 503 after their `Retry-After`. Once the run's deadline
+    /// has passed nothing is sent, and a request (or a wait) still running then is abandoned.
     pub async fn get(
+        &self,
+        url: &reqwest::Url,
+        credential: Credential,
+        reading: &Reading<'_>,
+    ) -> Sent {
+        let Some(deadline) = self.options.deadline else {
+            return self.get_retrying(url, credential, reading).await;
+        };
+        // Checked first: a future polled once may already have written its request.
+        if Instant::now() >= deadline {
+            return Err(self.failed(url, credential, deadline_passed("before it was sent")));
+        }
+        let sent = self.get_retrying(url, credential, reading);
+        match tokio::time::timeout_at(deadline.into(), sent).await {
+            Ok(sent) => sent,
+            Err(_) => Err(self.failed(url, credential, deadline_passed("before an answer came"))),
+        }
+    }
+
+    async fn get_retrying(
         &self,
         url: &reqwest::Url,
         credential: Credential,
@@ -169,11 +205,10 @@ impl Client {
         credential: Credential,
         reading: &Reading<'_>,
     ) -> Result<Received, TransportError> {
-        let _permit = self
-            .in_flight
-            .acquire()
-            .await
-            .map_err(|_| self.closed(url, credential))?;
+        let _permit = self.in_flight.acquire().await.map_err(|_| {
+            let message = "the client was shut down".to_owned();
+            self.failed(url, credential, (TransportKind::Other, message))
+        })?;
         self.pace().await;
         let started = Instant::now();
         let sent_ms = now_ms();
@@ -217,22 +252,58 @@ impl Client {
         if let Some(value) = self.authorization(credential) {
             request = request.header(AUTHORIZATION, value);
         }
-        let mut response = request.send().await.map_err(|e| classify(&e))?;
+        let response = request.send().await.map_err(|e| classify(&e))?;
         let head = Head::of(&response);
-        if response
-            .content_length()
-            .is_some_and(|n| n > self.options.max_body)
-        {
+        let body = self.read_whole(response).await?;
+        Ok((head, body))
+    }
+
+    /// Reads a body up to `--max-body`; when it breaks off, says how far it got.
+    async fn read_whole(
+        &self,
+        mut response: reqwest::Response,
+    ) -> Result<Bytes, (TransportKind, String)> {
+        let announced = response.content_length();
+        if announced.is_some_and(|n| n > self.options.max_body) {
             return Err(self.too_large());
         }
         let mut body = BytesMut::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e))? {
-            if body.len() as u64 + chunk.len() as u64 > self.options.max_body {
-                return Err(self.too_large());
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() as u64 + chunk.len() as u64 > self.options.max_body {
+                        return Err(self.too_large());
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => return Ok(body.freeze()),
+                Err(error) => return Err(self.cut_off(&error, body.len(), announced)),
             }
-            body.extend_from_slice(&chunk);
         }
-        Ok((head, body.freeze()))
+    }
+
+    /// Why a body stopped after `received` bytes.
+    fn cut_off(
+        &self,
+        error: &reqwest::Error,
+        received: usize,
+        announced: Option<u64>,
+    ) -> (TransportKind, String) {
+        let of = announced.map_or(String::new(), |n| format!(" of the {n} announced"));
+        if error.is_timeout() {
+            let message = format!(
+                "timed out after {received} bytes of the body{of} (--timeout: {} s without \
+                 data, {} s in all)",
+                self.options.idle_timeout.as_secs(),
+                self.options.request_timeout.as_secs()
+            );
+            return (TransportKind::Timeout, message);
+        }
+        let message = format!(
+            "the body was cut off after {received} bytes{of}: {}",
+            innermost(error)
+        );
+        (TransportKind::Body, message)
     }
 
     fn too_large(&self) -> (TransportKind, String) {
@@ -272,10 +343,16 @@ impl Client {
         tokio::time::sleep_until(slot.into()).await;
     }
 
-    fn closed(&self, url: &reqwest::Url, credential: Credential) -> TransportError {
+    /// A request that got no answer, for `kind` and `message`.
+    fn failed(
+        &self,
+        url: &reqwest::Url,
+        credential: Credential,
+        (kind, message): (TransportKind, String),
+    ) -> TransportError {
         TransportError {
-            kind: TransportKind::Other,
-            message: "the client was shut down".to_owned(),
+            kind,
+            message,
             exchange: Exchange {
                 method: "GET",
                 url: url.to_string(),
@@ -287,6 +364,11 @@ impl Client {
             },
         }
     }
+}
+
+fn deadline_passed(what: &str) -> (TransportKind, String) {
+    let message = format!("the run's deadline passed (--deadline) {what}");
+    (TransportKind::Deadline, message)
 }
 
 /// The head of an answer.
@@ -311,7 +393,10 @@ impl Head {
             status: response.status().as_u16(),
             content_type: header(CONTENT_TYPE),
             location: header(LOCATION),
-            retry_after: header(RETRY_AFTER).map(|v| retry_wait(&v)),
+            // A busy answer without `Retry-After` is retried after a second all the same.
+            retry_after: header(RETRY_AFTER)
+                .map(|v| retry_wait(&v))
+                .or(Some(NO_RETRY_AFTER)),
             date: header(reqwest::header::DATE),
         }
     }
@@ -372,6 +457,15 @@ fn retry_wait(value: &str) -> Duration {
         .min(LONGEST_RETRY_WAIT)
 }
 
+/// The deepest cause of an error: what actually happened, without the layers that carried it.
+fn innermost(error: &dyn std::error::Error) -> String {
+    let mut deepest = error;
+    while let Some(cause) = deepest.source() {
+        deepest = cause;
+    }
+    deepest.to_string()
+}
+
 fn build_http(options: &ClientOptions) -> Result<reqwest::Client, String> {
     let mut builder = reqwest::Client::builder()
         .user_agent(concat!("sensor-conformance/", env!("CARGO_PKG_VERSION")))
@@ -382,13 +476,7 @@ fn build_http(options: &ClientOptions) -> Result<reqwest::Client, String> {
         .pool_max_idle_per_host(options.concurrency.max(1))
         .no_proxy();
     if !options.trust_only.is_empty() {
-        let mut certificates = Vec::new();
-        for pem in &options.trust_only {
-            let bundle = reqwest::Certificate::from_pem_bundle(pem)
-                .map_err(|e| format!("cannot read the CA certificate: {e}"))?;
-            certificates.extend(bundle);
-        }
-        builder = builder.tls_certs_only(certificates);
+        builder = builder.tls_certs_only(trusted(&options.trust_only)?);
     }
     if options.insecure {
         builder = builder
@@ -396,21 +484,56 @@ fn build_http(options: &ClientOptions) -> Result<reqwest::Client, String> {
             .tls_danger_accept_invalid_hostnames(true);
     }
     if let Some(pem) = &options.identity {
-        let identity = reqwest::Identity::from_pem(pem)
-            .map_err(|e| format!("cannot read the client certificate and key: {e}"))?;
-        builder = builder.identity(identity);
+        builder = builder.identity(identity(pem)?);
     }
     builder
         .build()
         .map_err(|e| format!("cannot build the HTTP client: {}", chain(&e)))
 }
 
+/// The certificates to trust. A file without one would trust nothing, and every certificate
+/// error would then blame the sensor.
+fn trusted(pems: &[Vec<u8>]) -> Result<Vec<reqwest::Certificate>, String> {
+    let mut certificates = Vec::new();
+    for pem in pems {
+        let bundle = reqwest::Certificate::from_pem_bundle(pem)
+            .map_err(|e| format!("cannot read the CA certificate (--cacert): {}", chain(&e)))?;
+        if bundle.is_empty() {
+            return Err(format!(
+                "the CA file (--cacert) holds no PEM certificate ({PEM_CERTIFICATE})"
+            ));
+        }
+        certificates.extend(bundle);
+    }
+    Ok(certificates)
+}
+
+/// The client certificate and its key, with a message that says which of the two is missing.
+fn identity(pem: &[u8]) -> Result<reqwest::Identity, String> {
+    let text = String::from_utf8_lossy(pem);
+    if !text.contains(PEM_CERTIFICATE) {
+        return Err(format!(
+            "the --client-cert file holds no PEM certificate ({PEM_CERTIFICATE})"
+        ));
+    }
+    if !text.contains("PRIVATE KEY-----") {
+        return Err(
+            "the --client-key file holds no PEM private key (-----BEGIN PRIVATE KEY-----)"
+                .to_owned(),
+        );
+    }
+    reqwest::Identity::from_pem(pem)
+        .map_err(|e| format!("cannot use the client certificate and key: {}", chain(&e)))
+}
+
 /// Sorts a transport failure into its kind, with a message that says what would fix it.
 fn classify(error: &reqwest::Error) -> (TransportKind, String) {
     let text = chain(error);
-    let lower = text.to_lowercase();
-    if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
-        return (TransportKind::Tls, tls_message(&lower, &text));
+    let hint = tls_error(error)
+        .map(tls_hint)
+        .or_else(|| tls_hint_from_text(&text.to_lowercase()));
+    if let Some(hint) = hint {
+        return (TransportKind::Tls, format!("TLS: {hint} ({text})"));
     }
     if error.is_timeout() {
         return (TransportKind::Timeout, format!("timed out: {text}"));
@@ -421,19 +544,79 @@ fn classify(error: &reqwest::Error) -> (TransportKind, String) {
     (TransportKind::Other, text)
 }
 
-fn tls_message(lower: &str, text: &str) -> String {
+const SELF_SIGNED: &str = "the certificate is not signed by a trusted authority (self-signed?): \
+                           give its CA with --cacert FILE, or accept any certificate with --insecure";
+const EXPIRED: &str = "the certificate has expired: renew it, or accept it with --insecure";
+const NOT_YET_VALID: &str = "the certificate is not valid yet (is a clock wrong?): \
+                             accept it with --insecure";
+const OTHER_NAME: &str = "the certificate is for another host name: use the name it was issued \
+                          for, or accept it with --insecure";
+const CLIENT_CERTIFICATE_WANTED: &str = "the sensor asks for a client certificate: give it with \
+                                         --client-cert FILE and its key with --client-key FILE";
+const CLIENT_CERTIFICATE_REFUSED: &str = "the sensor refused the client certificate: check \
+                                          --client-cert and --client-key";
+const NOT_TLS: &str = "the server does not speak TLS there: check the URL's scheme (http or \
+                       https) and port";
+const HANDSHAKE: &str =
+    "the TLS handshake failed: check the URL's scheme and port, --cacert, or --insecure";
+
+/// The TLS error somewhere in `error`'s sources. An I/O error carries its cause as a payload,
+/// which its own `source` skips, so the payload is followed instead.
+fn tls_error<'e>(error: &'e (dyn std::error::Error + 'static)) -> Option<&'e rustls::Error> {
+    let mut next = Some(error);
+    while let Some(current) = next {
+        if let Some(tls) = current.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        next = match current.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|payload| payload as &(dyn std::error::Error + 'static)),
+            None => current.source(),
+        };
+    }
+    None
+}
+
+fn tls_hint(error: &rustls::Error) -> &'static str {
+    use rustls::{AlertDescription as Alert, CertificateError as Certificate, Error};
+    match error {
+        Error::InvalidCertificate(Certificate::UnknownIssuer) => SELF_SIGNED,
+        Error::InvalidCertificate(Certificate::Expired | Certificate::ExpiredContext { .. }) => {
+            EXPIRED
+        }
+        Error::InvalidCertificate(
+            Certificate::NotValidYet | Certificate::NotValidYetContext { .. },
+        ) => NOT_YET_VALID,
+        Error::InvalidCertificate(
+            Certificate::NotValidForName | Certificate::NotValidForNameContext { .. },
+        ) => OTHER_NAME,
+        Error::AlertReceived(Alert::CertificateRequired) => CLIENT_CERTIFICATE_WANTED,
+        Error::AlertReceived(
+            Alert::BadCertificate | Alert::UnknownCA | Alert::CertificateUnknown,
+        ) => CLIENT_CERTIFICATE_REFUSED,
+        Error::InvalidMessage(_)
+        | Error::InappropriateMessage { .. }
+        | Error::InappropriateHandshakeMessage { .. } => NOT_TLS,
+        _ => HANDSHAKE,
+    }
+}
+
+/// The hint for a TLS failure known only by its text (a platform verifier's own error).
+fn tls_hint_from_text(lower: &str) -> Option<&'static str> {
     let hint = if lower.contains("unknownissuer") || lower.contains("unknown issuer") {
-        "the certificate is not signed by a trusted authority (self-signed?): \
-         give its CA with --cacert FILE, or accept any certificate with --insecure"
+        SELF_SIGNED
     } else if lower.contains("expired") {
-        "the certificate has expired: renew it, or accept it with --insecure"
+        EXPIRED
     } else if lower.contains("notvalidforname") || lower.contains("not valid for name") {
-        "the certificate is for another host name: use the name it was issued for, \
-         or accept it with --insecure"
+        OTHER_NAME
+    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
+    {
+        HANDSHAKE
     } else {
-        "the TLS handshake failed: check the URL's scheme and port, --cacert, or --insecure"
+        return None;
     };
-    format!("TLS: {hint} ({text})")
+    Some(hint)
 }
 
 /// An error and its sources, on one line.
@@ -454,6 +637,37 @@ fn chain(error: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rustls::{AlertDescription, CertificateError, Error as TlsError};
+
+    #[test]
+    fn each_tls_failure_names_what_would_accept_it() {
+        let certificate = |e| tls_hint(&TlsError::InvalidCertificate(e));
+        assert_eq!(certificate(CertificateError::UnknownIssuer), SELF_SIGNED);
+        assert_eq!(certificate(CertificateError::Expired), EXPIRED);
+        assert_eq!(certificate(CertificateError::NotValidForName), OTHER_NAME);
+        let alert = |a| tls_hint(&TlsError::AlertReceived(a));
+        assert_eq!(
+            alert(AlertDescription::CertificateRequired),
+            CLIENT_CERTIFICATE_WANTED
+        );
+        assert_eq!(
+            alert(AlertDescription::UnknownCA),
+            CLIENT_CERTIFICATE_REFUSED
+        );
+        assert_eq!(tls_hint(&TlsError::DecryptError), HANDSHAKE);
+    }
+
+    #[test]
+    fn a_tls_error_is_found_inside_io_errors() {
+        let tls = TlsError::InvalidCertificate(CertificateError::Expired);
+        let inner = std::io::Error::new(std::io::ErrorKind::InvalidData, tls);
+        let outer = std::io::Error::other(inner);
+        assert!(matches!(
+            tls_error(&outer),
+            Some(TlsError::InvalidCertificate(CertificateError::Expired))
+        ));
+        assert!(tls_error(&std::io::Error::other("refused")).is_none());
+    }
 
     #[test]
     fn retry_after_is_capped() {

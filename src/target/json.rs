@@ -42,6 +42,9 @@ pub struct Reading<'a> {
 
 /// Parses `bytes` and checks it as it goes; `Err` is the parse error with its place.
 pub fn read(bytes: &[u8], reading: &Reading<'_>) -> Result<Json, String> {
+    if let Some(mark) = byte_order_mark(bytes) {
+        return Err(format!("invalid JSON at line 1 column 1: {mark}"));
+    }
     let mut json = Json::default();
     let mut duplicates = Vec::new();
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
@@ -57,6 +60,18 @@ pub fn read(bytes: &[u8], reading: &Reading<'_>) -> Result<Json, String> {
     json.shape = shape;
     json.duplicate_keys = duplicates;
     Ok(json)
+}
+
+/// What a byte-order mark at the start says, when there is one: a parser sees only a stray
+/// character there, which hides the cause.
+fn byte_order_mark(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\xef\xbb\xbf") {
+        Some("the body starts with a UTF-8 byte-order mark (EF BB BF), which a sender must not add")
+    } else if bytes.starts_with(b"\xfe\xff") || bytes.starts_with(b"\xff\xfe") {
+        Some("the body starts with a UTF-16 byte-order mark; JSON between systems is UTF-8")
+    } else {
+        None
+    }
 }
 
 fn describe(error: &serde_json::Error) -> String {
@@ -366,7 +381,8 @@ mod tests {
     fn places_parse_errors() {
         let error = plain("[{\"id\": 1},\n {\"id\": ").unwrap_err();
         assert!(error.contains("line 2"), "{error}");
-        assert!(plain("\u{feff}[]").is_err());
+        let marked = plain("\u{feff}[]").unwrap_err();
+        assert!(marked.contains("byte-order mark"), "{marked}");
         assert!(plain("[] trailing").is_err());
     }
 

@@ -3,7 +3,11 @@
 
 #![allow(dead_code, reason = "each test file uses a part of the helpers")]
 
+pub mod hostile;
+pub mod pki;
+pub mod proxy;
 pub mod reports;
+pub mod watched;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};

@@ -1,0 +1,280 @@
+//! Servers broken in ways nobody planned for: each run against one ends within its timeouts,
+//! fails its tests with a message that says what came, panics nowhere and holds its memory
+//! within bounds. A target that cannot be reached at all ends the run with exit 3 and one line.
+
+mod common;
+
+use common::hostile::{Reply, Seen, Server, after_precheck, head, json, response};
+use common::watched::{Watched, watch};
+use common::{TOKEN, binary};
+use std::time::Duration;
+
+/// Every run here ends well before this, or the test fails.
+const LIMIT: Duration = Duration::from_secs(90);
+/// Memory a run may hold: the binary itself and a few small bodies, never a hostile body.
+const MEMORY_KIB: u64 = 160 * 1024;
+/// One test that makes one request and checks only its answer.
+const ONE_REQUEST: &str = "alerts-v1::A1::list";
+
+/// Runs the suite against `server` with the canary token and `extra` arguments.
+fn run(server: &Server, extra: &[&str]) -> Watched {
+    let mut command = binary();
+    command
+        .args(["run", "--url", &server.url, "--token", TOKEN])
+        // A hostile server's timeline never moves: waiting for it long proves nothing more.
+        .args(["--movement-wait", "2"])
+        .args(extra);
+    watch(command, LIMIT)
+}
+
+/// The run ended as a target that answers badly should: exit 1, bounded, no panic, and `what`
+/// in the failure messages.
+fn assert_fails_readably(run: &Watched, what: &str) {
+    let evidence = run.evidence();
+    assert_eq!(run.code(), Some(1), "{evidence}");
+    assert!(!run.text().contains("panicked"), "{evidence}");
+    assert!(run.peak_kib < MEMORY_KIB, "{evidence}");
+    let stdout = String::from_utf8_lossy(&run.output.stdout);
+    assert!(
+        stdout.contains(what),
+        "no {what:?} in the failures: {evidence}"
+    );
+}
+
+/// The run ended as an unreachable target should: exit 3 and one line on stderr saying `what`.
+fn assert_unreachable(run: &Watched, what: &str) {
+    let evidence = run.evidence();
+    assert_eq!(run.code(), Some(3), "{evidence}");
+    let stderr = String::from_utf8_lossy(&run.output.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{evidence}");
+    assert!(stderr.contains(what), "no {what:?} on stderr: {evidence}");
+    assert!(
+        run.output.stdout.is_empty(),
+        "no test may start: {evidence}"
+    );
+}
+
+fn every_request(reply: impl Fn() -> Reply + Send + Sync + 'static) -> Server {
+    Server::start(move |_: &Seen, _| reply())
+}
+
+#[test]
+fn invalid_json_fails_with_its_place() {
+    let server = every_request(|| json(200, "[{\"id\": 1,}]"));
+    let run = run(&server, &[]);
+    assert_fails_readably(&run, "not JSON (invalid JSON at line 1 column 11");
+}
+
+#[test]
+fn body_cut_midway_fails_readably() {
+    let server = every_request(|| {
+        let mut bytes = head(
+            200,
+            &["Content-Type: application/json", "Content-Length: 1000"],
+        );
+        bytes.extend_from_slice(b"[{\"id\": 1, \"time\": ");
+        Reply::Raw(bytes)
+    });
+    let run = run(&server, &[]);
+    assert_fails_readably(&run, "the body was cut off after 19 bytes");
+}
+
+#[test]
+fn html_page_is_not_json() {
+    let page = b"<!DOCTYPE html><html><body><h1>Welcome</h1></body></html>";
+    let server = every_request(move || response(200, "text/html", page));
+    let run = run(&server, &[]);
+    assert_fails_readably(
+        &run,
+        "a body that is not JSON (invalid JSON at line 1 column 1",
+    );
+}
+
+#[test]
+fn empty_success_is_not_a_list() {
+    let server = every_request(|| response(200, "application/json", b""));
+    let run = run(&server, &[]);
+    assert_fails_readably(&run, "an empty body");
+}
+
+#[test]
+fn body_over_max_body_is_cut_while_streaming() {
+    let chunk = b"{\"id\": 1, \"time\": 1594550986000, \"title\": \"padding\"},".repeat(1000);
+    let chunk_len = chunk.len();
+    let server = Server::start(after_precheck(move |_| Reply::Stream {
+        // No Content-Length: the size shows only as the body streams in.
+        head: head(200, &["Content-Type: application/json"]),
+        chunk: chunk.clone(),
+        count: (512 << 20) / chunk_len,
+    }));
+    let run = run(&server, &["--max-body", "1048576", ONE_REQUEST, "--exact"]);
+    assert_fails_readably(&run, "the body is larger than 1048576 bytes (--max-body)");
+    let taken = server.body_bytes_written();
+    assert!(
+        taken < 64 << 20,
+        "the client took {taken} bytes of a 512 MiB body"
+    );
+}
+
+#[test]
+fn announced_body_over_max_body_is_not_read() {
+    let server = Server::start(after_precheck(|_| Reply::Stream {
+        head: head(
+            200,
+            &[
+                "Content-Type: application/json",
+                "Content-Length: 536870912",
+            ],
+        ),
+        chunk: vec![b' '; 64 << 10],
+        count: 8192,
+    }));
+    let run = run(&server, &["--max-body", "1048576", ONE_REQUEST, "--exact"]);
+    assert_fails_readably(&run, "the body is larger than 1048576 bytes (--max-body)");
+    let taken = server.body_bytes_written();
+    assert!(
+        taken < 64 << 20,
+        "the client took {taken} bytes of a 512 MiB body"
+    );
+}
+
+#[test]
+fn dripping_server_ends_within_the_timeouts() {
+    let server = Server::start(after_precheck(|_| Reply::Drip {
+        head: head(200, &["Content-Type: application/json"]),
+        body: [b" ".repeat(100), b"[]".to_vec()].concat(),
+        pause: Duration::from_secs(1),
+    }));
+    let run = run(&server, &["--timeout", "1", ONE_REQUEST, "--exact"]);
+    assert_fails_readably(
+        &run,
+        "bytes of the body (--timeout: 1 s without data, 10 s in all)",
+    );
+    // One request of at most ten idle timeouts, after the pre-check.
+    assert!(run.elapsed < Duration::from_secs(20), "{}", run.evidence());
+}
+
+#[test]
+fn drip_inside_the_idle_timeout_ends_at_ten_times_it() {
+    // A byte every 400 ms never lets the 1 s idle timeout fire: the total one must.
+    let server = Server::start(after_precheck(|_| Reply::Drip {
+        head: head(200, &["Content-Type: application/json"]),
+        body: [b" ".repeat(100), b"[]".to_vec()].concat(),
+        pause: Duration::from_millis(400),
+    }));
+    let run = run(&server, &["--timeout", "1", ONE_REQUEST, "--exact"]);
+    assert_fails_readably(
+        &run,
+        "bytes of the body (--timeout: 1 s without data, 10 s in all)",
+    );
+    assert!(server.body_bytes_written() >= 15, "{}", run.evidence());
+    assert!(run.elapsed >= Duration::from_secs(9), "{}", run.evidence());
+    assert!(run.elapsed < Duration::from_secs(20), "{}", run.evidence());
+}
+
+#[test]
+fn stalled_answer_ends_at_the_idle_timeout() {
+    let server = Server::start(after_precheck(|_| Reply::Stall {
+        head: head(
+            200,
+            &["Content-Type: application/json", "Content-Length: 2"],
+        ),
+    }));
+    let run = run(&server, &["--timeout", "1", ONE_REQUEST, "--exact"]);
+    assert_fails_readably(
+        &run,
+        "timed out after 0 bytes of the body of the 2 announced",
+    );
+    assert!(run.elapsed < Duration::from_secs(10), "{}", run.evidence());
+}
+
+#[test]
+fn reset_connection_fails_readably() {
+    let server = Server::start(after_precheck(|_| Reply::Reset));
+    let run = run(&server, &[]);
+    assert_fails_readably(&run, "the request got no answer");
+    assert_fails_readably(&run, "reset");
+}
+
+#[test]
+fn deep_nesting_is_refused_without_overflowing_the_stack() {
+    let deep = "[".repeat(100_000);
+    let server = every_request(move || json(200, &deep));
+    let run = run(&server, &[]);
+    assert_fails_readably(&run, "recursion limit exceeded");
+}
+
+#[test]
+fn numbers_beyond_64_bits_are_schema_errors() {
+    let alert = r#"[{"id": 123456789012345678901234567890, "time": 18446744073709551616,
+        "title": "t", "message": "m", "severity": "Major", "engine": "Malware",
+        "sourceDevice": 1, "destinationDevice": 2, "additionalInformation": null,
+        "handled": false}]"#;
+    let server = every_request(move || json(200, alert));
+    let run = run(&server, &["--strict"]);
+    assert_fails_readably(&run, "is greater than the maximum of 9223372036854775807");
+}
+
+#[test]
+fn number_beyond_f64_is_an_invalid_body() {
+    let server = every_request(|| json(200, r#"[{"id": 1e400}]"#));
+    let run = run(&server, &[]);
+    assert_fails_readably(&run, "number out of range");
+}
+
+#[test]
+fn duplicate_keys_are_named() {
+    let alert = r#"[{"id": 1, "id": 2}]"#;
+    let server = every_request(move || json(200, alert));
+    let run = run(&server, &["--strict", "::G7::"]);
+    assert_fails_readably(&run, "/0: id");
+}
+
+#[test]
+fn byte_order_mark_is_named() {
+    let server = every_request(|| response(200, "application/json", b"\xef\xbb\xbf[]"));
+    let run = run(&server, &[]);
+    assert_fails_readably(&run, "byte-order mark");
+}
+
+#[test]
+fn silent_server_exits_3_within_the_timeout() {
+    let server = every_request(|| Reply::Silence);
+    let run = run(&server, &["--timeout", "1"]);
+    assert_unreachable(&run, "timed out");
+    assert!(run.elapsed < Duration::from_secs(15), "{}", run.evidence());
+}
+
+#[test]
+fn resetting_every_connection_exits_3_with_one_line() {
+    let server = every_request(|| Reply::Reset);
+    let run = run(&server, &[]);
+    assert_unreachable(&run, "reset");
+}
+
+#[test]
+fn failed_tls_handshake_exits_3_with_one_line() {
+    // A plain-HTTP server behind an https URL answers the client hello with HTTP.
+    let server = every_request(|| json(200, "[]"));
+    let url = server.url.replace("http://", "https://");
+    let mut command = binary();
+    command.args(["run", "--url", &url, "--token", TOKEN]);
+    let run = watch(command, LIMIT);
+    assert_unreachable(&run, "TLS: the server does not speak TLS there");
+}
+
+#[test]
+fn closed_during_handshake_exits_3_with_one_line() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("https://{}", listener.local_addr().unwrap());
+    let hang_up = std::thread::spawn(move || {
+        if let Ok((stream, _)) = listener.accept() {
+            drop(stream);
+        }
+    });
+    let mut command = binary();
+    command.args(["run", "--url", &url, "--token", TOKEN]);
+    let run = watch(command, LIMIT);
+    hang_up.join().unwrap();
+    assert_unreachable(&run, "TLS");
+}
