@@ -34,7 +34,7 @@ fn faulty() -> &'static Faulty {
         // Characters every report format escapes: an escaped copy would be found as well.
         let pcap = Canary::new("pcap", "&<>\"'");
         let faults: Vec<&str> = FAULTS.iter().flat_map(|f| ["--fault", f]).collect();
-        let sensor = TokenSensor::start(&token.token, &pcap.token, &faults);
+        let sensor = TokenSensor::with_tokens(&token.token, &pcap.token, &faults);
         let tokens = (token.token.as_str(), pcap.token.as_str());
         let run = ReportRun::new("faulty", &sensor, tokens, &["-v"]);
         Faulty {
@@ -49,7 +49,7 @@ fn faulty() -> &'static Faulty {
 fn not_applicable() -> &'static ReportRun {
     static RUN: OnceLock<ReportRun> = OnceLock::new();
     RUN.get_or_init(|| {
-        let sensor = TokenSensor::start("t-api", "t-pcap", &[]);
+        let sensor = TokenSensor::with_tokens("t-api", "t-pcap", &[]);
         ReportRun::new(
             "not-applicable",
             &sensor,

@@ -29,10 +29,15 @@ pub struct Sensor {
 impl Sensor {
     /// Starts `serve --tls` on a free loopback port with the canary tokens and `extra` options.
     pub fn start(extra: &[&str]) -> Sensor {
+        Sensor::with_tokens(TOKEN, PCAP_TOKEN, extra)
+    }
+
+    /// Starts `serve --tls` on a free loopback port with these tokens and `extra` options.
+    pub fn with_tokens(token: &str, pcap_token: &str, extra: &[&str]) -> Sensor {
         let mut command = binary();
         command
             .args(["serve", "--tls", "--listen", "127.0.0.1:0"])
-            .args(["--token", TOKEN, "--pcap-token", PCAP_TOKEN])
+            .args(["--token", token, "--pcap-token", pcap_token])
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null());

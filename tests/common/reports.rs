@@ -4,7 +4,6 @@
 use super::binary;
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -46,42 +45,7 @@ fn random() -> u64 {
 }
 
 /// A reference sensor process holding the given tokens, stopped when dropped.
-pub struct TokenSensor {
-    child: Child,
-    pub url: String,
-}
-
-impl TokenSensor {
-    /// Starts `serve --tls` on a free loopback port with `extra` options (faults).
-    pub fn start(token: &str, pcap_token: &str, extra: &[&str]) -> TokenSensor {
-        let mut child = binary()
-            .args(["serve", "--tls", "--listen", "127.0.0.1:0"])
-            .args(["--token", token, "--pcap-token", pcap_token])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("serve starts");
-        let mut line = String::new();
-        let stdout = child.stdout.take().expect("piped stdout");
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("serve prints a line");
-        let url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("serve printed {line:?}"))
-            .to_owned();
-        TokenSensor { child, url }
-    }
-}
-
-impl Drop for TokenSensor {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+pub type TokenSensor = super::Sensor;
 
 /// A finished run that wrote every report twice: into a results directory, and through the
 /// four single-file options.
