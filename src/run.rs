@@ -19,7 +19,8 @@ pub(crate) struct Target {
     credentials: Credentials,
     trust_only: Vec<Vec<u8>>,
     loopback: bool,
-    _sensor: Option<RunningSensor>,
+    /// The reference sensor this run started; dropping it stops the sensor.
+    sensor: Option<RunningSensor>,
 }
 
 /// A target reached and ready: its context holds the client, clock and verdict store.
@@ -102,7 +103,7 @@ pub(crate) fn prepare(
 ) -> Result<Prepared, Failure> {
     let target = runtime.block_on(target(args))?;
     let client = client(args, &target)?;
-    let clock = runtime.block_on(precheck(&client, target._sensor.is_some()))?;
+    let clock = runtime.block_on(precheck(&client, target.sensor.is_some()))?;
     let secrets = [
         target.credentials.token.clone(),
         target.credentials.pcap_token.clone(),
@@ -144,7 +145,7 @@ fn run_info(args: &RunArgs, target: &Target, context: &Context, started_ms: i64)
     RunInfo {
         tool_version: env!("CARGO_PKG_VERSION"),
         target: context.redactor.redact(url.as_str()),
-        builtin: target._sensor.is_some(),
+        builtin: target.sensor.is_some(),
         profile: match args.profile {
             crate::target::Profile::Strict => "strict",
             crate::target::Profile::Lenient => "lenient",
@@ -291,7 +292,7 @@ async fn builtin() -> Result<Target, Failure> {
         credentials,
         trust_only,
         loopback: true,
-        _sensor: Some(sensor),
+        sensor: Some(sensor),
     })
 }
 
@@ -338,7 +339,7 @@ fn remote(args: &RunArgs, url: &str) -> Result<Target, Failure> {
         credentials,
         trust_only,
         loopback,
-        _sensor: None,
+        sensor: None,
     })
 }
 
