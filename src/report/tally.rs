@@ -117,18 +117,19 @@ pub fn plural(n: usize, thing: &str) -> String {
     }
 }
 
-/// A rule's verdict over its tests: failed if any failed, passed if any passed and none
-/// failed, otherwise inconclusive or not applicable; `None` when none of its tests ran.
+/// A rule's verdict over its tests: failed if any failed; inconclusive if any could not be
+/// decided (a rule is signed off as passed only when every test of it that applies passed);
+/// passed, or not applicable; `None` when none of its tests ran.
 pub fn rule_verdict(records: &[&Record]) -> Option<Verdict> {
     let has = |v| records.iter().any(|r| r.outcome.verdict == v);
     if records.is_empty() {
         None
     } else if has(Verdict::Fail) {
         Some(Verdict::Fail)
-    } else if has(Verdict::Pass) {
-        Some(Verdict::Pass)
     } else if has(Verdict::Inconclusive) {
         Some(Verdict::Inconclusive)
+    } else if has(Verdict::Pass) {
+        Some(Verdict::Pass)
     } else {
         Some(Verdict::NotApplicable)
     }
@@ -182,4 +183,37 @@ pub fn inconclusive_reasons(records: &[Record]) -> Vec<(&str, usize)> {
     let mut common: Vec<(&str, usize)> = by.into_iter().collect();
     common.sort_by_key(|(reason, n)| (std::cmp::Reverse(*n), *reason));
     common
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::Level;
+    use crate::suite::Outcome;
+
+    fn record(verdict: Verdict) -> Record {
+        Record {
+            name: "events::E9::x".to_owned(),
+            rule: "E9".to_owned(),
+            level: Level::Must,
+            endpoint: Endpoint::Events,
+            outcome: Outcome::new(verdict, None),
+        }
+    }
+
+    fn verdict_of(verdicts: &[Verdict]) -> Option<Verdict> {
+        let records: Vec<Record> = verdicts.iter().map(|v| record(*v)).collect();
+        rule_verdict(&records.iter().collect::<Vec<_>>())
+    }
+
+    /// A rule is signed off as passed only when every test of it that applies passed.
+    #[test]
+    fn a_rule_passes_only_when_every_test_passed() {
+        use Verdict::*;
+        assert_eq!(verdict_of(&[Pass, Inconclusive]), Some(Inconclusive));
+        assert_eq!(verdict_of(&[Pass, Inconclusive, Fail]), Some(Fail));
+        assert_eq!(verdict_of(&[Pass, NotApplicable]), Some(Pass));
+        assert_eq!(verdict_of(&[NotApplicable]), Some(NotApplicable));
+        assert_eq!(verdict_of(&[]), None);
+    }
 }
