@@ -306,7 +306,28 @@ fn finish_all(
             .and_then(|()| std::fs::write(dir.join("matrix.md"), &matrix))
             .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", dir.display())))?;
     }
-    Ok(fleet_status(sensors, status))
+    let code = fleet_status(sensors, status);
+    // A closed pipe ends the output quietly.
+    let _ = writeln!(
+        std::io::stdout(),
+        "exit status {code}: {}",
+        meaning(code, sensors)
+    );
+    Ok(code)
+}
+
+/// The fleet's exit status in words.
+fn meaning(code: u8, sensors: &[Sensor]) -> String {
+    let not_reached = sensors.iter().filter(|s| s.prepared.is_err()).count();
+    match code {
+        0 => format!("no test failed on {} sensors", sensors.len()),
+        1 => "at least one test failed (see the matrix)".to_owned(),
+        2 => "a sensor's options or token are wrong (see the lines above)".to_owned(),
+        _ => format!(
+            "{not_reached} of {} sensors could not be reached",
+            sensors.len()
+        ),
+    }
 }
 
 /// 2 if a sensor's options or token were wrong, then 3 if one could not be reached, then the
