@@ -2,6 +2,7 @@
 
 use crate::cli::{Failure, ValidateArgs};
 use crate::contract::Contract;
+use crate::contract::Endpoint;
 use crate::target::{JsonShape, Reading, read_json};
 use std::path::Path;
 
@@ -19,11 +20,11 @@ pub fn validate(args: &ValidateArgs) -> Result<u8, Failure> {
             known.join(", ")
         ))
     })?;
-    let time_field = if args.schema == "events" {
-        "timestamp"
-    } else {
-        "time"
-    };
+    // The endpoint whose answers the schema describes names the time field.
+    let endpoint = Endpoint::ALL
+        .into_iter()
+        .find(|e| e.schema() == Some(args.schema.as_str()));
+    let time_field = endpoint.map_or("time", Endpoint::time_field);
     let reading = Reading {
         schema: Some(schema),
         binary: false,

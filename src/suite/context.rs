@@ -3,7 +3,7 @@
 
 use super::verdict::{Redactor, Store};
 use crate::contract::{Auth, Contract, Endpoint, FRESH_STEP, Fact, Piece, Request, Template};
-use crate::target::{Answer, Client, Clock, Credential, Profile, Reading, Sent};
+use crate::target::{Answer, Client, Clock, Credential, Profile, Reading, Sent, sent_items};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -385,12 +385,9 @@ impl Context {
                 fresh: false,
             };
             let sent = self.fetch(&resolved).await;
-            let old = sent
-                .as_ref()
-                .as_ref()
-                .ok()
-                .and_then(Answer::items)
-                .is_some_and(|items| items.iter().any(|i| i.time.is_some_and(|t| t < edge)));
+            let old = sent_items(&sent)
+                .iter()
+                .any(|i| i.time.is_some_and(|t| t < edge));
             if old {
                 return Ok(kind.clone());
             }

@@ -6,7 +6,7 @@ use super::expand::Test;
 use super::verdict::{Outcome, Verdict};
 use crate::check::{self, Env, Finding};
 use crate::contract::{Check, Endpoint, FRESH_TRIES, Level, Request, Template};
-use crate::target::{Answer, Exchange, Sent};
+use crate::target::{Answer, Exchange, Sent, sent_items};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -273,12 +273,7 @@ fn transport_failure(error: &crate::target::TransportError) -> String {
 fn pin_prerequisite(context: &Context, gathered: &Gathered) -> Vec<Finding> {
     let pinned = std::iter::once(&gathered.subject).chain(gathered.others.values());
     for (resolved, sent) in pinned.filter(|(r, _)| r.pinned) {
-        let items = sent
-            .as_ref()
-            .as_ref()
-            .ok()
-            .and_then(Answer::items)
-            .unwrap_or_default();
+        let items = sent_items(sent);
         if let Some(item) = items
             .iter()
             .find(|i| i.time.is_some_and(|t| t >= context.pin))
@@ -568,12 +563,7 @@ async fn latest(
         resolved.query = format!("{}&type={kind}", resolved.query);
         let sent = context.fetch(&resolved).await;
         exchanges.push(exchange_of(&sent));
-        let more = sent
-            .as_ref()
-            .as_ref()
-            .ok()
-            .and_then(Answer::items)
-            .unwrap_or_default();
+        let more = sent_items(&sent);
         known.extend(more.iter().filter_map(|i| Some((i.digest, i.time?))));
     }
     let sent = context.clock.to_sensor(subject.exchange.sent_ms);

@@ -100,6 +100,14 @@ pub struct TransportError {
 /// The outcome of sending one request.
 pub type Sent = Result<Answer, TransportError>;
 
+/// The list items a request brought back; none when it got no answer or not a list.
+pub fn sent_items(sent: &Sent) -> &[crate::target::Item] {
+    sent.as_ref()
+        .ok()
+        .and_then(Answer::items)
+        .unwrap_or_default()
+}
+
 /// One paced, bounded HTTP client for one target.
 pub struct Client {
     http: reqwest::Client,

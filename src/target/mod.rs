@@ -7,7 +7,7 @@ mod json;
 
 pub use answer::{Answer, Body, Exchange, Item, Json, JsonShape};
 pub use client::{
-    Client, ClientOptions, Credential, Credentials, Sent, TransportError, TransportKind,
+    Client, ClientOptions, Credential, Credentials, Sent, TransportError, TransportKind, sent_items,
 };
 pub use clock::{Clock, now_ms};
 pub use json::{Profile, Reading, read as read_json};
