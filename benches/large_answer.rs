@@ -8,7 +8,7 @@
 
 use sensor_conformance::contract::{Contract, Endpoint};
 use sensor_conformance::sensor::{SensorConfig, start};
-use sensor_conformance::target::{Profile, Reading, read_json};
+use sensor_conformance::target::{Memo, Profile, Reading, read_json};
 use std::time::{Duration, Instant};
 
 const ROUNDS: usize = 3;
@@ -99,7 +99,8 @@ async fn fetch_figures(alerts: usize) -> Vec<u8> {
         rounds[1] = rounds[1].min(started.elapsed());
         let started = Instant::now();
         let bytes3 = fetch().await;
-        let json = read_json(&bytes3, &reading(&contract, true)).expect("JSON");
+        let json =
+            read_json(&bytes3, &reading(&contract, true), Some(&Memo::default())).expect("JSON");
         assert_eq!(json.schema_error_count, 0);
         rounds[2] = rounds[2].min(started.elapsed());
         drop(bytes);
@@ -124,10 +125,10 @@ fn offline_figures(body: &[u8]) {
         let _value: serde_json::Value = serde_json::from_slice(body).expect("JSON");
     });
     let read = best(|| {
-        read_json(body, &reading(&contract, false)).expect("JSON");
+        read_json(body, &reading(&contract, false), None).expect("JSON");
     });
     let check = best(|| {
-        read_json(body, &reading(&contract, true)).expect("JSON");
+        read_json(body, &reading(&contract, true), Some(&Memo::default())).expect("JSON");
     });
     println!("  without the network:");
     println!(
@@ -173,7 +174,8 @@ fn child(mode: &str) {
         let value: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
         std::hint::black_box(&value);
     } else {
-        let json = read_json(&body, &reading(&contract, true)).expect("JSON");
+        let json =
+            read_json(&body, &reading(&contract, true), Some(&Memo::default())).expect("JSON");
         std::hint::black_box(&json);
     }
     println!("{}", peak_bytes());

@@ -5,7 +5,8 @@
 //! - start-up: `run --list`, which touches no network;
 //! - fleets: 50 sensors in one run against one.
 //!
-//! `cargo bench --bench suite` (`FLEET=N` for another fleet size).
+//! `cargo bench --bench suite` (`-- overhead`, `-- startup` or `-- fleet` for one part;
+//! `FLEET=N` for another fleet size).
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -59,11 +60,27 @@ fn seconds(started: Instant) -> f64 {
     started.elapsed().as_secs_f64()
 }
 
+/// Set in the environment of this benchmark started again as a bare replay.
+const REPLAY: &str = "BENCH_REPLAY";
+const REPLAY_PARSE: &str = "BENCH_REPLAY_PARSE";
+
 fn main() {
+    if let Ok(file) = std::env::var(REPLAY) {
+        return replay_process(&file);
+    }
     let _ = rustls::crypto::ring::default_provider().install_default();
-    overhead();
-    startup();
-    fleet();
+    // `cargo bench --bench suite -- fleet` runs one part.
+    let part = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let wanted = |name: &str| part.as_deref().is_none_or(|p| p == name);
+    if wanted("overhead") {
+        overhead();
+    }
+    if wanted("startup") {
+        startup();
+    }
+    if wanted("fleet") {
+        fleet();
+    }
 }
 
 fn scratch(name: &str) -> std::path::PathBuf {
@@ -126,35 +143,56 @@ fn sent_requests(report: &serde_json::Value) -> Vec<(String, String)> {
     sent
 }
 
-/// Sends `requests` with a bare client, eight in flight, to a fresh sensor at another port;
-/// with `parse`, each JSON body is also parsed into a `serde_json::Value`.
+/// Replays `requests` as a whole process, as the suite runs: this benchmark started again in
+/// replay mode, with a bare client, eight in flight, against a fresh sensor; with `parse`, each
+/// JSON body is also parsed into a `serde_json::Value`. Returns the process's time.
 fn replay(requests: &[(String, String)], parse: bool) -> f64 {
     let sensor = Sensor::start();
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let base = reqwest::Url::parse(&requests[0].0).expect("URL");
     let target = reqwest::Url::parse(&sensor.url).expect("URL");
-    let moved: Vec<(String, String)> = requests
+    let (from, to) = (
+        base.origin().ascii_serialization(),
+        target.origin().ascii_serialization(),
+    );
+    let list: String = requests
         .iter()
-        .map(|(url, credential)| {
-            (
-                url.replace(
-                    base.origin().ascii_serialization().as_str(),
-                    target.origin().ascii_serialization().as_str(),
-                ),
-                credential.clone(),
-            )
-        })
+        .map(|(url, credential)| format!("{credential}\t{}\n", url.replace(&from, &to)))
         .collect();
+    let file = scratch("replay.tsv");
+    std::fs::write(&file, list).expect("replay list");
+    let started = Instant::now();
+    let status = Command::new(std::env::current_exe().expect("this benchmark"))
+        .env(REPLAY, &file)
+        .env(REPLAY_PARSE, if parse { "1" } else { "0" })
+        .status()
+        .expect("replay");
+    let elapsed = seconds(started);
+    let _ = std::fs::remove_file(&file);
+    assert!(status.success(), "the replay failed");
+    elapsed
+}
+
+/// Replay mode: sends the requests listed in the file `REPLAY` names, then exits.
+fn replay_process(file: &str) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let parse = std::env::var(REPLAY_PARSE).is_ok_and(|v| v == "1");
+    let list = std::fs::read_to_string(file).expect("replay list");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
     runtime.block_on(async move {
         let client = reqwest::Client::builder()
             .tls_danger_accept_invalid_certs(true)
             .build()
             .expect("client");
         let gate = Arc::new(tokio::sync::Semaphore::new(8));
-        let started = Instant::now();
         let mut tasks = Vec::new();
-        for (url, credential) in moved {
+        for line in list.lines() {
+            let (credential, url) = line.split_once('\t').expect("credential and URL");
             let (client, gate) = (client.clone(), Arc::clone(&gate));
+            let (credential, url) = (credential.to_owned(), url.to_owned());
             tasks.push(tokio::spawn(async move {
                 let _permit = gate.acquire().await.expect("permit");
                 let mut request = client.get(&url);
@@ -176,21 +214,20 @@ fn replay(requests: &[(String, String)], parse: bool) -> f64 {
         for task in tasks {
             task.await.expect("task");
         }
-        seconds(started)
-    })
+    });
 }
 
 fn overhead() {
     let (mut suite, mut bare, mut parsed, mut count) = (f64::MAX, f64::MAX, f64::MAX, 0);
-    for _ in 0..3 {
+    for _ in 0..5 {
         let (elapsed, requests) = suite_once();
         suite = suite.min(elapsed);
         bare = bare.min(replay(&requests, false));
         parsed = parsed.min(replay(&requests, true));
         count = requests.len();
     }
-    println!("harness overhead ({count} requests, E8/E9 waits skipped):");
-    println!("  suite, whole process           {suite:>7.3} s");
+    println!("harness overhead ({count} requests, E8/E9 waits skipped; whole processes):");
+    println!("  suite                          {suite:>7.3} s");
     println!(
         "  bare replay, 8 in flight       {bare:>7.3} s   ratio {:.2}",
         suite / bare

@@ -42,7 +42,7 @@ fn validate_file(path: &Path, reading: &Reading<'_>) -> Result<bool, Failure> {
     let bytes = std::fs::read(path)
         .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?;
     let name = path.display();
-    let json = match read_json(&bytes, reading) {
+    let json = match read_json(&bytes, reading, None) {
         Ok(json) => json,
         Err(why) => {
             println!("{name}: invalid: {why}");

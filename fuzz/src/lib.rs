@@ -7,7 +7,7 @@
 
 use sensor_conformance::check::check_capture;
 use sensor_conformance::contract::{Contract, ContractError};
-use sensor_conformance::target::{Json, JsonShape, Profile, Reading, read_json};
+use sensor_conformance::target::{Json, JsonShape, Memo, Profile, Reading, read_json};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -59,7 +59,8 @@ fn scratch_dir() -> PathBuf {
     DIR.with(PathBuf::clone)
 }
 
-/// Reads `data` as a body with no schema and with each schema, in both profiles.
+/// Reads `data` as a body with no schema and with each schema, in both profiles; read through
+/// a memo, first and again, it reads the same.
 pub fn response_body(data: &[u8]) {
     let contract = builtin();
     let schemas = contract
@@ -74,12 +75,18 @@ pub fn response_body(data: &[u8]) {
                 profile,
                 time_field: time_field(name),
             };
-            match read_json(data, &reading) {
-                Ok(json) => assert_consistent(&json),
+            let read = read_json(data, &reading, None);
+            match &read {
+                Ok(json) => assert_consistent(json),
                 Err(why) => {
                     assert!(why.starts_with("invalid JSON at line "), "{why}");
                     assert!(!why.contains('\n'), "more than one line: {why:?}");
                 }
+            }
+            let memo = Memo::default();
+            for _ in 0..2 {
+                let remembered = read_json(data, &reading, Some(&memo));
+                assert_eq!(format!("{read:?}"), format!("{remembered:?}"));
             }
         }
     }

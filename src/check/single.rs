@@ -114,7 +114,7 @@ fn reread(name: &str, answer: &Answer, env: &Env<'_>) -> Result<crate::target::J
         profile: env.profile,
         time_field: env.time_field,
     };
-    read_json(raw, &reading).map_err(Finding::Fails)
+    read_json(raw, &reading, None).map_err(Finding::Fails)
 }
 
 fn list(answer: &Answer) -> Finding {

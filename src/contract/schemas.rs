@@ -95,14 +95,15 @@ impl Schema {
             .collect()
     }
 
-    /// Checks the item at `index` of a list body, as the list schema would.
-    pub fn check_item(&self, index: usize, item: Value) -> (Value, Vec<SchemaError>) {
+    /// Checks one item of a list body as the list schema would; error paths are relative to
+    /// the item.
+    pub fn check_item(&self, item: Value) -> (Value, Vec<SchemaError>) {
         let wrapped = Value::Array(vec![item]);
         // Most items are valid: the boolean check is much cheaper than collecting errors.
         let errors = if self.validator.is_valid(&wrapped) {
             Vec::new()
         } else {
-            self.item_errors(index, &wrapped)
+            self.item_errors(&wrapped)
         };
         let Value::Array(mut items) = wrapped else {
             unreachable!("built as an array above")
@@ -110,14 +111,13 @@ impl Schema {
         (items.pop().unwrap_or(Value::Null), errors)
     }
 
-    fn item_errors(&self, index: usize, wrapped: &Value) -> Vec<SchemaError> {
-        let prefix = format!("/{index}");
+    fn item_errors(&self, wrapped: &Value) -> Vec<SchemaError> {
         self.validator
             .iter_errors(wrapped)
             .take(ERRORS_PER_ITEM)
             .map(describe)
             .map(|mut e| {
-                e.instance_path = e.instance_path.replacen("/0", &prefix, 1);
+                e.instance_path = e.instance_path.replacen("/0", "", 1);
                 e
             })
             .collect()

@@ -53,8 +53,8 @@ pub struct Item {
     pub id: Option<i64>,
     pub time: Option<i64>,
     pub digest: u64,
-    /// The whole item, kept while the list is small.
-    pub value: Option<Value>,
+    /// The whole item, kept while the list is small (shared by answers that repeat it).
+    pub value: Option<std::sync::Arc<Value>>,
 }
 
 /// A JSON body as checked on arrival.

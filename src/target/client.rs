@@ -116,6 +116,8 @@ pub struct Client {
     options: ClientOptions,
     in_flight: Semaphore,
     next_slot: Mutex<Instant>,
+    /// The list items of this target's answers, read once each.
+    items: json::Memo,
 }
 
 impl Client {
@@ -132,6 +134,7 @@ impl Client {
             credentials,
             in_flight: Semaphore::new(options.concurrency.max(1)),
             next_slot: Mutex::new(Instant::now()),
+            items: json::Memo::default(),
             options,
         })
     }
@@ -245,7 +248,7 @@ impl Client {
         exchange.status = Some(head.status);
         exchange.body_bytes = body.len() as u64;
         tracing::info!("{exchange}");
-        Ok(Received::new(exchange, head, body, reading))
+        Ok(Received::new(exchange, head, body, reading, &self.items))
     }
 
     async fn fetch(
@@ -417,8 +420,14 @@ struct Received {
 }
 
 impl Received {
-    fn new(exchange: Exchange, head: Head, raw: Bytes, reading: &Reading<'_>) -> Self {
-        let body = read_body(&raw, &head, reading);
+    fn new(
+        exchange: Exchange,
+        head: Head,
+        raw: Bytes,
+        reading: &Reading<'_>,
+        items: &json::Memo,
+    ) -> Self {
+        let body = read_body(&raw, &head, reading, Some(items));
         let keep = raw.len() <= KEPT_BODY || reading.binary;
         let answer = Answer {
             exchange,
@@ -436,7 +445,7 @@ impl Received {
     }
 }
 
-fn read_body(raw: &Bytes, head: &Head, reading: &Reading<'_>) -> Body {
+fn read_body(raw: &Bytes, head: &Head, reading: &Reading<'_>, memo: Option<&json::Memo>) -> Body {
     if raw.is_empty() {
         return Body::Empty;
     }
@@ -448,7 +457,7 @@ fn read_body(raw: &Bytes, head: &Head, reading: &Reading<'_>) -> Body {
         schema: if success { reading.schema } else { None },
         ..*reading
     };
-    match json::read(raw, &schema_reading) {
+    match json::read(raw, &schema_reading, memo) {
         Ok(mut json) => {
             json.schema = schema_reading.schema.map(|s| s.name.clone());
             Body::Json(json)

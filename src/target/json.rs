@@ -1,21 +1,30 @@
 //! Reading a JSON body once, as it is checked: each list item is validated on arrival and only
 //! what later relations need is kept. Duplicate keys are noticed, which a plain parse hides.
+//! An item whose bytes an earlier answer of the run already had is not read again.
 
 use super::answer::{Item, Json, JsonShape};
 use crate::contract::{Schema, SchemaError};
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// Schema errors kept per body; the rest are counted.
 const ERRORS_KEPT: usize = 20;
 /// Items whose whole value is kept for checks that read their fields.
 const VALUES_KEPT: usize = 10_000;
+/// Distinct items a run remembers, across all its answers.
+const MEMO_ITEMS: usize = 50_000;
+/// Items nested deeper than this are not remembered: the body is read again without the memo,
+/// so that such a body reads exactly as it would without one (a parser's depth limit counts
+/// the list around the item).
+const DEEPEST_REMEMBERED: usize = 64;
 
 /// Which spellings of field names are accepted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, clap::ValueEnum)]
 pub enum Profile {
     /// The spellings RULES.md decides.
     #[default]
@@ -40,22 +49,69 @@ pub struct Reading<'a> {
     pub time_field: &'static str,
 }
 
-/// Parses `bytes` and checks it as it goes; `Err` is the parse error with its place.
-pub fn read(bytes: &[u8], reading: &Reading<'_>) -> Result<Json, String> {
+/// The list items a run has read, by their exact bytes and how they were read: the lists of
+/// one sensor repeat each other's items (a filter keeps some, an ignored parameter all), so an
+/// item seen before costs a lookup instead of a parse and a schema check.
+#[derive(Default)]
+pub struct Memo {
+    readings: Mutex<HashMap<ReadingKey, Arc<Mutex<Remembered>>>>,
+}
+
+type ReadingKey = (Option<String>, Profile, &'static str);
+
+#[derive(Default)]
+struct Remembered {
+    items: HashMap<Box<[u8]>, Arc<Checked>>,
+}
+
+/// What reading one item found, whatever its place in a list.
+struct Checked {
+    item: Item,
+    /// Paths relative to the item.
+    errors: Vec<SchemaError>,
+    duplicates: Vec<String>,
+    warnings: Vec<String>,
+    object: bool,
+}
+
+impl Memo {
+    fn items_for(&self, reading: &Reading<'_>) -> Arc<Mutex<Remembered>> {
+        let key = (
+            reading.schema.map(|s| s.name.clone()),
+            reading.profile,
+            reading.time_field,
+        );
+        let mut readings = self.readings.lock().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(readings.entry(key).or_default())
+    }
+}
+
+fn lock(remembered: &Mutex<Remembered>) -> std::sync::MutexGuard<'_, Remembered> {
+    remembered.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Parses `bytes` and checks it as it goes; `Err` is the parse error with its place. With a
+/// memo, items read before are taken from it and new ones added.
+pub fn read(bytes: &[u8], reading: &Reading<'_>, memo: Option<&Memo>) -> Result<Json, String> {
     if let Some(mark) = byte_order_mark(bytes) {
         return Err(format!("invalid JSON at line 1 column 1: {mark}"));
     }
     let mut json = Json::default();
     let mut duplicates = Vec::new();
+    let mut declined = false;
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let top = Top {
         reading,
+        memo: memo.map(|m| m.items_for(reading)),
         json: &mut json,
         duplicates: &mut duplicates,
+        declined: &mut declined,
     };
-    let shape = top
-        .deserialize(&mut deserializer)
-        .map_err(|e| describe(&e))?;
+    let shape = top.deserialize(&mut deserializer);
+    if declined {
+        return read(bytes, reading, None);
+    }
+    let shape = shape.map_err(|e| describe(&e))?;
     deserializer.end().map_err(|e| describe(&e))?;
     json.shape = shape;
     json.duplicate_keys = duplicates;
@@ -76,7 +132,7 @@ fn byte_order_mark(bytes: &[u8]) -> Option<&'static str> {
 
 fn describe(error: &serde_json::Error) -> String {
     let what = error.to_string();
-    let what = what.split(" at line ").next().unwrap_or(&what).to_owned();
+    let what = what.split(" at line ").next().unwrap_or(&what);
     format!(
         "invalid JSON at line {} column {}: {what}",
         error.line(),
@@ -86,8 +142,11 @@ fn describe(error: &serde_json::Error) -> String {
 
 struct Top<'r, 'j> {
     reading: &'r Reading<'r>,
+    memo: Option<Arc<Mutex<Remembered>>>,
     json: &'j mut Json,
     duplicates: &'j mut Vec<String>,
+    /// Set when an item could not be read on its own: the body is then read without the memo.
+    declined: &'j mut bool,
 }
 
 impl<'de> DeserializeSeed<'de> for Top<'_, '_> {
@@ -105,23 +164,43 @@ impl<'de> Visitor<'de> for Top<'_, '_> {
         f.write_str("a JSON value")
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<JsonShape, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<JsonShape, A::Error> {
         let mut index = 0;
-        let mut found = Vec::new();
         // A list where the schema wants something else (an error object) is checked whole.
         let whole = self.reading.schema.filter(|s| !s.is_list());
         let mut kept = Vec::new();
-        while let Some(value) = seq.next_element_seed(ValueSeed {
-            duplicates: &mut found,
-        })? {
-            self.duplicates
-                .extend(found.drain(..).map(|key| format!("/{index}: {key}")));
+        loop {
+            let remembering = self.memo.as_ref().filter(|_| index < VALUES_KEPT);
+            let checked = match remembering {
+                // Any trouble with an item read alone is left to a plain read of the body,
+                // which places it exactly as a parser does.
+                Some(memo) => match seq.next_element::<&'de RawValue>() {
+                    Ok(Some(raw)) => match recall(self.reading, memo, raw) {
+                        Some(checked) => checked,
+                        None => return Err(self.decline()),
+                    },
+                    Ok(None) => break,
+                    Err(_) => return Err(self.decline()),
+                },
+                None => {
+                    let mut found = Vec::new();
+                    let seed = ValueSeed {
+                        duplicates: &mut found,
+                        room: usize::MAX,
+                    };
+                    match seq.next_element_seed(seed)? {
+                        Some(value) => Arc::new(check(self.reading, value, found)),
+                        None => break,
+                    }
+                }
+            };
             if whole.is_some() && kept.len() < VALUES_KEPT {
-                kept.push(value.clone());
+                kept.extend(checked.item.value.as_deref().cloned());
             }
-            item(self.reading, self.json, index, value);
+            self.add(index, &checked);
             index += 1;
         }
+        self.memo = None;
         if let Some(schema) = whole {
             record_errors(self.json, schema.check(&Value::Array(kept)));
         }
@@ -130,7 +209,11 @@ impl<'de> Visitor<'de> for Top<'_, '_> {
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<JsonShape, A::Error> {
         let mut found = Vec::new();
-        let value = object(map, &mut found)?;
+        let seed = ValueSeed {
+            duplicates: &mut found,
+            room: usize::MAX,
+        };
+        let value = object(map, seed)?;
         self.duplicates
             .extend(found.into_iter().map(|key| format!("/: {key}")));
         if let Some(schema) = self.reading.schema {
@@ -166,6 +249,37 @@ impl<'de> Visitor<'de> for Top<'_, '_> {
 }
 
 impl Top<'_, '_> {
+    fn decline<E: de::Error>(&mut self) -> E {
+        *self.declined = true;
+        E::custom("an item could not be read alone")
+    }
+
+    /// Adds one checked item at `index` to the body's summary.
+    fn add(&mut self, index: usize, checked: &Checked) {
+        let json = &mut *self.json;
+        self.duplicates.extend(
+            checked
+                .duplicates
+                .iter()
+                .map(|key| format!("/{index}: {key}")),
+        );
+        for warning in &checked.warnings {
+            *json.spelling_warnings.entry(warning.clone()).or_default() += 1;
+        }
+        json.non_objects += usize::from(!checked.object);
+        let placed = checked.errors.iter().map(|error| SchemaError {
+            instance_path: format!("/{index}{}", error.instance_path),
+            ..error.clone()
+        });
+        record_errors(json, placed.collect());
+        let keep = json.items.len() < VALUES_KEPT;
+        let mut item = checked.item.clone();
+        if !keep {
+            item.value = None;
+        }
+        json.items.push(item);
+    }
+
     /// A body that is one scalar: it still answers to the schema, which will refuse it.
     fn scalar(self, kind: &'static str, value: Value) -> JsonShape {
         if let Some(schema) = self.reading.schema {
@@ -175,26 +289,51 @@ impl Top<'_, '_> {
     }
 }
 
-/// Checks and summarises one list item, then lets it go unless it is small enough to keep.
-fn item(reading: &Reading<'_>, json: &mut Json, index: usize, mut value: Value) {
+/// The item `raw`, from the memo or read now and remembered; `None` when it is nested too
+/// deep to be read alone.
+fn recall(reading: &Reading<'_>, memo: &Mutex<Remembered>, raw: &RawValue) -> Option<Arc<Checked>> {
+    let bytes = raw.get().as_bytes();
+    if let Some(checked) = lock(memo).items.get(bytes) {
+        return Some(Arc::clone(checked));
+    }
+    let mut found = Vec::new();
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let seed = ValueSeed {
+        duplicates: &mut found,
+        room: DEEPEST_REMEMBERED,
+    };
+    // The list was read whole already: only the depth can refuse the item now.
+    let value = seed.deserialize(&mut deserializer).ok()?;
+    let checked = Arc::new(check(reading, value, found));
+    let mut remembered = lock(memo);
+    if remembered.items.len() < MEMO_ITEMS {
+        remembered.items.insert(bytes.into(), Arc::clone(&checked));
+    }
+    Some(checked)
+}
+
+/// Checks and summarises one list item.
+fn check(reading: &Reading<'_>, mut value: Value, duplicates: Vec<String>) -> Checked {
+    let mut warnings = BTreeMap::new();
     if reading.profile == Profile::Lenient {
-        accept_variants(&mut value, &mut json.spelling_warnings);
+        accept_variants(&mut value, &mut warnings);
     }
-    if !value.is_object() {
-        json.non_objects += 1;
-    }
+    let mut errors = Vec::new();
     if let Some(schema) = reading.schema.filter(|s| s.is_list()) {
-        let (checked, errors) = schema.check_item(index, value);
-        value = checked;
-        record_errors(json, errors);
+        (value, errors) = schema.check_item(value);
     }
-    let keep = json.items.len() < VALUES_KEPT;
-    json.items.push(Item {
-        id: value.get("id").and_then(Value::as_i64),
-        time: value.get(reading.time_field).and_then(Value::as_i64),
-        digest: digest(&value),
-        value: keep.then_some(value),
-    });
+    Checked {
+        object: value.is_object(),
+        item: Item {
+            id: value.get("id").and_then(Value::as_i64),
+            time: value.get(reading.time_field).and_then(Value::as_i64),
+            digest: digest(&value),
+            value: Some(Arc::new(value)),
+        },
+        errors,
+        duplicates,
+        warnings: warnings.into_keys().collect(),
+    }
 }
 
 fn record_errors(json: &mut Json, errors: Vec<SchemaError>) {
@@ -272,6 +411,20 @@ fn feed(value: &Value, hasher: &mut impl Hasher) {
 /// Builds a `serde_json::Value`, noting each key that appears twice in one object.
 struct ValueSeed<'a> {
     duplicates: &'a mut Vec<String>,
+    /// Levels of nesting still allowed.
+    room: usize,
+}
+
+impl ValueSeed<'_> {
+    fn inner<E: de::Error>(&mut self) -> Result<ValueSeed<'_>, E> {
+        match self.room.checked_sub(1) {
+            Some(room) => Ok(ValueSeed {
+                duplicates: &mut *self.duplicates,
+                room,
+            }),
+            None => Err(E::custom("nested too deep")),
+        }
+    }
 }
 
 impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
@@ -317,32 +470,25 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
         Ok(Value::Null)
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<Value, A::Error> {
         let mut items = Vec::new();
-        while let Some(v) = seq.next_element_seed(ValueSeed {
-            duplicates: &mut *self.duplicates,
-        })? {
+        while let Some(v) = seq.next_element_seed(self.inner()?)? {
             items.push(v);
         }
         Ok(Value::Array(items))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
-        object(map, self.duplicates)
+        object(map, self)
     }
 }
 
-fn object<'de, A: MapAccess<'de>>(
-    mut map: A,
-    duplicates: &mut Vec<String>,
-) -> Result<Value, A::Error> {
+fn object<'de, A: MapAccess<'de>>(mut map: A, mut seed: ValueSeed<'_>) -> Result<Value, A::Error> {
     let mut object = Map::new();
     while let Some(key) = map.next_key::<String>()? {
-        let value = map.next_value_seed(ValueSeed {
-            duplicates: &mut *duplicates,
-        })?;
+        let value = map.next_value_seed(seed.inner()?)?;
         if object.contains_key(&key) {
-            duplicates.push(key.clone());
+            seed.duplicates.push(key.clone());
         }
         object.insert(key, value);
     }
@@ -360,7 +506,7 @@ mod tests {
             profile: Profile::Strict,
             time_field: "time",
         };
-        read(bytes.as_bytes(), &reading)
+        read(bytes.as_bytes(), &reading, None)
     }
 
     #[test]
@@ -390,6 +536,75 @@ mod tests {
     fn survives_deep_nesting() {
         let deep = "[".repeat(100_000);
         assert!(plain(&deep).unwrap_err().contains("recursion limit"));
+        let memo = Memo::default();
+        let reading = reading(None, Profile::Strict);
+        // Read through the memo, a body too deep fails as it fails without it.
+        let unclosed = read(deep.as_bytes(), &reading, Some(&memo)).unwrap_err();
+        assert_eq!(unclosed, plain(&deep).unwrap_err());
+        let closed = format!("[1,\n {}{}]", "[".repeat(200), "]".repeat(200));
+        let error = read(closed.as_bytes(), &reading, Some(&memo)).unwrap_err();
+        assert_eq!(error, plain(&closed).unwrap_err());
+        assert!(
+            error.contains("line 2 column 128: recursion limit"),
+            "{error}"
+        );
+        // Just within the parser's limit, the memo reads what a plain read reads.
+        let limit = format!("[{}{}]", "[".repeat(126), "]".repeat(126));
+        let fresh = format!("{:?}", plain(&limit).unwrap());
+        let remembered = read(limit.as_bytes(), &reading, Some(&memo)).unwrap();
+        assert_eq!(fresh, format!("{remembered:?}"));
+        let over = format!("[{}{}]", "[".repeat(127), "]".repeat(127));
+        assert!(read(over.as_bytes(), &reading, Some(&memo)).is_err());
+    }
+
+    fn reading(schema: Option<&Schema>, profile: Profile) -> Reading<'_> {
+        Reading {
+            schema,
+            binary: false,
+            profile,
+            time_field: "time",
+        }
+    }
+
+    /// Reading through the memo, first and again, finds what reading without it finds.
+    #[test]
+    fn remembered_items_read_as_new_ones() {
+        let contract = crate::contract::Contract::builtin().unwrap();
+        let schema = contract.schemas.get("alerts-v1").unwrap();
+        let bodies = [
+            r#"[{"id": 1, "time": 5, "id": 2}, 7, {"ID": 3, "additionalinformation": null}]"#,
+            r#"[{"id": "x", "time": 5}, {"id": 1, "time": 5, "id": 2}, [1, {"a": 1, "a": 2}]]"#,
+            r#"[]"#,
+            r#"{"error": "no"}"#,
+        ];
+        for profile in [Profile::Strict, Profile::Lenient] {
+            for schema in [None, Some(schema)] {
+                let reading = reading(schema, profile);
+                let memo = Memo::default();
+                for body in bodies.iter().chain(&bodies) {
+                    let fresh = read(body.as_bytes(), &reading, None).unwrap();
+                    let remembered = read(body.as_bytes(), &reading, Some(&memo)).unwrap();
+                    assert_eq!(format!("{fresh:?}"), format!("{remembered:?}"), "{body}");
+                }
+            }
+        }
+    }
+
+    /// One memo serves readings with other schemas or profiles apart.
+    #[test]
+    fn a_memo_keeps_readings_apart() {
+        let contract = crate::contract::Contract::builtin().unwrap();
+        let schema = contract.schemas.get("alerts-v1").unwrap();
+        let memo = Memo::default();
+        let body = br#"[{"ID": 3}]"#;
+        let strict = read(body, &reading(None, Profile::Strict), Some(&memo)).unwrap();
+        let lenient = read(body, &reading(None, Profile::Lenient), Some(&memo)).unwrap();
+        let checked = read(body, &reading(Some(schema), Profile::Strict), Some(&memo)).unwrap();
+        assert_eq!(strict.items[0].id, None);
+        assert_eq!(lenient.items[0].id, Some(3));
+        assert_eq!(strict.schema_error_count, 0);
+        assert!(checked.schema_error_count > 0);
+        assert!(checked.schema_errors[0].instance_path.starts_with("/0"));
     }
 
     #[test]
@@ -400,7 +615,12 @@ mod tests {
             profile: Profile::Lenient,
             time_field: "time",
         };
-        let json = read(br#"[{"ID": 3, "additionalinformation": null}]"#, &reading).unwrap();
+        let json = read(
+            br#"[{"ID": 3, "additionalinformation": null}]"#,
+            &reading,
+            None,
+        )
+        .unwrap();
         assert_eq!(json.items[0].id, Some(3));
         assert_eq!(json.spelling_warnings.len(), 2);
     }

@@ -10,4 +10,4 @@ pub use client::{
     Client, ClientOptions, Credential, Credentials, Sent, TransportError, TransportKind, sent_items,
 };
 pub use clock::{Clock, now_ms};
-pub use json::{Profile, Reading, read as read_json};
+pub use json::{Memo, Profile, Reading, read as read_json};
