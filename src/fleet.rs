@@ -14,9 +14,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// At most this many sensors are reached at once before the suite starts.
-const PREPARED_AT_ONCE: usize = 8;
-/// The most test threads a fleet run uses by default.
-const MOST_THREADS: usize = 64;
+const PREPARED_AT_ONCE: usize = 32;
+/// The most test threads a fleet run uses by default. A test that waits for its sensor's
+/// timeline holds its thread while it waits, so each sensor gets as many as it has requests
+/// in flight: a fleet's waits then overlap instead of queueing.
+const MOST_THREADS: usize = 512;
 
 /// One sensor of a targets file.
 #[derive(Debug, Clone, Deserialize)]

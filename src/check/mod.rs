@@ -10,7 +10,7 @@ pub use relation::relation;
 pub use single::single;
 
 use crate::contract::{EventTitles, Schemas, Template};
-use crate::target::{Clock, Profile};
+use crate::target::{Clock, Memo, Profile};
 
 /// What a check found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +35,8 @@ pub struct Env<'a> {
     pub cache_allowance_ms: i64,
     /// Fills in a template of a check (a value, a time).
     pub resolve: &'a dyn Fn(&Template) -> Result<String, String>,
+    /// The items the run has read, for a body read again against another schema.
+    pub memo: &'a Memo,
 }
 
 impl Env<'_> {

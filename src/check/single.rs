@@ -2,7 +2,7 @@
 
 use super::{Env, Finding};
 use crate::contract::{Check, Order, StatusClass};
-use crate::target::{Answer, Body, Item, JsonShape, Reading, read_json};
+use crate::target::{Answer, Body, Item, JsonShape, Reading};
 use serde_json::Value;
 
 /// Decides a single-answer check; relations and multi-request checks are decided elsewhere.
@@ -114,7 +114,9 @@ fn reread(name: &str, answer: &Answer, env: &Env<'_>) -> Result<crate::target::J
         profile: env.profile,
         time_field: env.time_field,
     };
-    read_json(raw, &reading, None).map_err(Finding::Fails)
+    env.memo
+        .read(&mut raw.clone(), &reading)
+        .map_err(Finding::Fails)
 }
 
 fn list(answer: &Answer) -> Finding {

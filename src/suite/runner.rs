@@ -348,6 +348,7 @@ fn env<'a>(
         time_field: test.endpoint.time_field(),
         cache_allowance_ms,
         resolve,
+        memo: context.client.memo(),
     }
 }
 

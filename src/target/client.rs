@@ -15,6 +15,8 @@ const RETRIES: u32 = 3;
 const NO_RETRY_AFTER: Duration = Duration::from_secs(1);
 /// The longest `Retry-After` honoured; a longer one is cut to this.
 const LONGEST_RETRY_WAIT: Duration = Duration::from_secs(30);
+/// The most room made for a body before it arrives, whatever its `Content-Length` says.
+const ANNOUNCED_ROOM: u64 = 16 << 20;
 /// How a PEM certificate begins.
 const PEM_CERTIFICATE: &str = "-----BEGIN CERTIFICATE-----";
 
@@ -141,6 +143,11 @@ impl Client {
 
     pub fn base(&self) -> &reqwest::Url {
         &self.base
+    }
+
+    /// The list items this target's answers held, read once each.
+    pub fn memo(&self) -> &json::Memo {
+        &self.items
     }
 
     /// When the run's deadline passes, if it has one.
@@ -278,7 +285,9 @@ impl Client {
         if announced.is_some_and(|n| n > self.options.max_body) {
             return Err(self.too_large());
         }
-        let mut body = BytesMut::new();
+        // Room for what is announced, within reason: an announcement is not a body.
+        let room = announced.map_or(0, |n| n.min(ANNOUNCED_ROOM) as usize);
+        let mut body = BytesMut::with_capacity(room);
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
@@ -423,11 +432,11 @@ impl Received {
     fn new(
         exchange: Exchange,
         head: Head,
-        raw: Bytes,
+        mut raw: Bytes,
         reading: &Reading<'_>,
         items: &json::Memo,
     ) -> Self {
-        let body = read_body(&raw, &head, reading, Some(items));
+        let body = read_body(&mut raw, &head, reading, items);
         let keep = raw.len() <= KEPT_BODY || reading.binary;
         let answer = Answer {
             exchange,
@@ -445,7 +454,7 @@ impl Received {
     }
 }
 
-fn read_body(raw: &Bytes, head: &Head, reading: &Reading<'_>, memo: Option<&json::Memo>) -> Body {
+fn read_body(raw: &mut Bytes, head: &Head, reading: &Reading<'_>, memo: &json::Memo) -> Body {
     if raw.is_empty() {
         return Body::Empty;
     }
@@ -457,7 +466,7 @@ fn read_body(raw: &Bytes, head: &Head, reading: &Reading<'_>, memo: Option<&json
         schema: if success { reading.schema } else { None },
         ..*reading
     };
-    match json::read(raw, &schema_reading, memo) {
+    match memo.read(raw, &schema_reading) {
         Ok(mut json) => {
             json.schema = schema_reading.schema.map(|s| s.name.clone());
             Body::Json(json)

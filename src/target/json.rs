@@ -2,7 +2,7 @@
 //! what later relations need is kept. Duplicate keys are noticed, which a plain parse hides.
 //! An item whose bytes an earlier answer of the run already had is not read again.
 
-use super::answer::{Item, Json, JsonShape};
+use super::answer::{Item, Json, JsonShape, KEPT_BODY};
 use crate::contract::{Schema, SchemaError};
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
@@ -18,6 +18,8 @@ const ERRORS_KEPT: usize = 20;
 const VALUES_KEPT: usize = 10_000;
 /// Distinct items a run remembers, across all its answers.
 const MEMO_ITEMS: usize = 50_000;
+/// Distinct bodies a run remembers whole (each kept by its answer anyway).
+const MEMO_BODIES: usize = 1_000;
 /// Items nested deeper than this are not remembered: the body is read again without the memo,
 /// so that such a body reads exactly as it would without one (a parser's depth limit counts
 /// the list around the item).
@@ -52,9 +54,18 @@ pub struct Reading<'a> {
 /// The list items a run has read, by their exact bytes and how they were read: the lists of
 /// one sensor repeat each other's items (a filter keeps some, an ignored parameter all), so an
 /// item seen before costs a lookup instead of a parse and a schema check.
+/// Whole bodies are remembered too, so that an answer repeating an earlier one costs a
+/// comparison of bytes.
 #[derive(Default)]
 pub struct Memo {
     readings: Mutex<HashMap<ReadingKey, Arc<Mutex<Remembered>>>>,
+    bodies: Mutex<Vec<RememberedBody>>,
+}
+
+struct RememberedBody {
+    key: ReadingKey,
+    bytes: bytes::Bytes,
+    read: Result<Json, String>,
 }
 
 type ReadingKey = (Option<String>, Profile, &'static str);
@@ -75,15 +86,43 @@ struct Checked {
 }
 
 impl Memo {
-    fn items_for(&self, reading: &Reading<'_>) -> Arc<Mutex<Remembered>> {
-        let key = (
-            reading.schema.map(|s| s.name.clone()),
-            reading.profile,
-            reading.time_field,
-        );
-        let mut readings = self.readings.lock().unwrap_or_else(PoisonError::into_inner);
-        Arc::clone(readings.entry(key).or_default())
+    /// Reads `bytes` as [`read`] does with this memo, or gives what an identical body read the
+    /// same way gave before; `bytes` then becomes that body's, so one copy serves both.
+    pub fn read(&self, bytes: &mut bytes::Bytes, reading: &Reading<'_>) -> Result<Json, String> {
+        let key = key(reading);
+        let small = bytes.len() <= KEPT_BODY;
+        if small {
+            let bodies = self.bodies.lock().unwrap_or_else(PoisonError::into_inner);
+            let same = bodies.iter().find(|b| b.key == key && b.bytes == *bytes);
+            if let Some(body) = same {
+                *bytes = body.bytes.clone();
+                return body.read.clone();
+            }
+        }
+        let read = read(bytes, reading, Some(self));
+        let mut bodies = self.bodies.lock().unwrap_or_else(PoisonError::into_inner);
+        if small && bodies.len() < MEMO_BODIES {
+            bodies.push(RememberedBody {
+                key,
+                bytes: bytes.clone(),
+                read: read.clone(),
+            });
+        }
+        read
     }
+
+    fn items_for(&self, reading: &Reading<'_>) -> Arc<Mutex<Remembered>> {
+        let mut readings = self.readings.lock().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(readings.entry(key(reading)).or_default())
+    }
+}
+
+fn key(reading: &Reading<'_>) -> ReadingKey {
+    (
+        reading.schema.map(|s| s.name.clone()),
+        reading.profile,
+        reading.time_field,
+    )
 }
 
 fn lock(remembered: &Mutex<Remembered>) -> std::sync::MutexGuard<'_, Remembered> {
@@ -582,9 +621,11 @@ mod tests {
                 let reading = reading(schema, profile);
                 let memo = Memo::default();
                 for body in bodies.iter().chain(&bodies) {
-                    let fresh = read(body.as_bytes(), &reading, None).unwrap();
+                    let fresh = format!("{:?}", read(body.as_bytes(), &reading, None).unwrap());
                     let remembered = read(body.as_bytes(), &reading, Some(&memo)).unwrap();
-                    assert_eq!(format!("{fresh:?}"), format!("{remembered:?}"), "{body}");
+                    assert_eq!(fresh, format!("{remembered:?}"), "{body}");
+                    let whole = memo.read(&mut bytes::Bytes::from(*body), &reading).unwrap();
+                    assert_eq!(fresh, format!("{whole:?}"), "{body}");
                 }
             }
         }
