@@ -15,10 +15,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// At most this many sensors are reached at once before the suite starts.
 const PREPARED_AT_ONCE: usize = 32;
-/// The most test threads a fleet run uses by default. A test that waits for its sensor's
-/// timeline holds its thread while it waits, so each sensor gets as many as it has requests
-/// in flight: a fleet's waits then overlap instead of queueing.
-const MOST_THREADS: usize = 512;
+/// The most test threads a fleet run uses by default (they only collect verdicts).
+const MOST_THREADS: usize = 64;
 
 /// One sensor of a targets file.
 #[derive(Debug, Clone, Deserialize)]
@@ -82,7 +80,9 @@ pub fn run(
     let sensors = prepare_all(&args, &entries, &runtime, &contract);
     let reached: Vec<&Sensor> = sensors.iter().filter(|s| s.prepared.is_ok()).collect();
     let progress = Arc::new(Progress::new(&reached, run::selected(&args, tests)));
-    let mut trials = Vec::new();
+    // Every sensor's waiting tests start first, so that all the waits overlap.
+    let (waiting, others) = run::waiting_first(tests);
+    let (mut trials, mut rest) = (Vec::new(), Vec::new());
     for (index, sensor) in reached.iter().enumerate() {
         let Ok(prepared) = &sensor.prepared else {
             continue;
@@ -90,8 +90,16 @@ pub fn run(
         let run = (Arc::clone(&prepared.context), runtime.handle().clone());
         let progress = Arc::clone(&progress);
         let done: run::Done = Arc::new(move || progress.done(index));
-        trials.extend(run::trials(tests, Some(run), Some((&sensor.name, done))));
+        let prefix = || Some((sensor.name.as_str(), Arc::clone(&done)));
+        trials.extend(run::trials(
+            &waiting,
+            Some(run.clone()),
+            &args.harness,
+            prefix(),
+        ));
+        rest.extend(run::trials(&others, Some(run), &args.harness, prefix()));
     }
+    trials.append(&mut rest);
     if args.harness.test_threads.is_none() {
         args.harness.test_threads = Some(threads(&sensors));
     }

@@ -8,7 +8,7 @@ use crate::suite::{self, Context, Outcome, Record, Redactor, RunOptions, Test, V
 use crate::target::{
     Client, ClientOptions, Clock, Credential, Credentials, Reading, TransportKind, now_ms,
 };
-use libtest_mimic::{Completion, Failed, Trial};
+use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -35,7 +35,7 @@ pub fn run(mut args: RunArgs) -> Result<u8, Failure> {
     let tests = suite::expand(&contract);
     if args.harness.list {
         // Listing decides nothing: its conclusion is empty.
-        let _listed = libtest_mimic::run(&args.harness, trials(&tests, None, None));
+        let _listed = libtest_mimic::run(&args.harness, trials(&tests, None, &args.harness, None));
         return Ok(0);
     }
     if let Some(file) = args.targets.clone() {
@@ -54,10 +54,19 @@ pub fn run(mut args: RunArgs) -> Result<u8, Failure> {
         args.harness.test_threads = Some(concurrency(&args, &prepared.target));
     }
     let run = (Arc::clone(&prepared.context), runtime.handle().clone());
+    let (waiting, others) = waiting_first(&tests);
+    let mut started = trials(&waiting, Some(run.clone()), &args.harness, None);
+    started.extend(trials(&others, Some(run), &args.harness, None));
     // libtest only counts; the store's verdicts decide the exit status.
-    let _counted = libtest_mimic::run(&args.harness, trials(&tests, Some(run), None));
+    let _counted = libtest_mimic::run(&args.harness, started);
     let records = finish(&args, &prepared, started_ms, &args.reports, true)?;
     Ok(exit_status(&records, args.fail_on_inconclusive))
+}
+
+/// The tests that wait for the target's timeline, then the others: started first, the waits
+/// overlap with the others' work instead of ending the run.
+pub(crate) fn waiting_first(tests: &[Test]) -> (Vec<Test>, Vec<Test>) {
+    tests.iter().cloned().partition(|test| test.case.waits())
 }
 
 /// How far the sensor's clock may be from ours when it sends no `Date` header.
@@ -65,11 +74,14 @@ const UNKNOWN_CLOCK_MS: i64 = 300_000;
 
 /// How many tests the filter, `--skip` and `--ignored` let run.
 pub(crate) fn selected(args: &RunArgs, tests: &[Test]) -> usize {
-    let runs = |test: &&Test| {
-        let probe = Trial::test(test.name.clone(), || Ok(())).with_ignored_flag(test.case.ignored);
-        !args.harness.is_filtered_out(&probe) && !args.harness.is_ignored(&probe)
-    };
-    tests.iter().filter(runs).count()
+    let chosen = |test: &&Test| runs(&args.harness, &test.name, test.case.ignored);
+    tests.iter().filter(chosen).count()
+}
+
+/// Whether the filter, `--skip` and `--ignored` of `harness` let the test `name` run.
+fn runs(harness: &Arguments, name: &str, ignored: bool) -> bool {
+    let probe = Trial::test(name, || Ok(())).with_ignored_flag(ignored);
+    !harness.is_filtered_out(&probe) && !harness.is_ignored(&probe)
 }
 
 /// Makes sure every report can be written before a single request is sent: a run's results
@@ -504,27 +516,42 @@ async fn precheck(client: &Client, builtin: bool) -> Result<Clock, Failure> {
 /// Called when a test of a fleet run has its verdict.
 pub(crate) type Done = Arc<dyn Fn() + Send + Sync>;
 
+/// What trials need to run their tests: the target's context and the runtime's handle.
+pub(crate) type Running = (Arc<Context>, tokio::runtime::Handle);
+
 /// One libtest trial per test, named with `prefix::` in a fleet run; without a context (for
 /// `--list`) the trials do nothing. `done` is told when each trial has its verdict.
+///
+/// Each test that `harness` selects starts at once, as a task of the runtime: a test that
+/// waits for the target's timeline then holds no thread, and the trials only collect the
+/// verdicts. How many requests are in flight is the client's to bound (`--concurrency`).
 pub(crate) fn trials(
     tests: &[Test],
-    run: Option<(Arc<Context>, tokio::runtime::Handle)>,
+    run: Option<Running>,
+    harness: &Arguments,
     prefix: Option<(&str, Done)>,
 ) -> Vec<Trial> {
     tests
         .iter()
         .map(|test| {
-            let test = test.clone();
-            let run = run.clone();
             let ignored = test.case.ignored;
             let name = match &prefix {
                 Some((target, _)) => format!("{target}::{}", test.name),
                 None => test.name.clone(),
             };
+            let runs = runs(harness, &name, ignored);
+            let started = run.as_ref().filter(|_| runs).map(|(context, handle)| {
+                let (context, test) = (Arc::clone(context), test.clone());
+                let task = handle.spawn(async move { run_within_deadline(&context, &test).await });
+                (handle.clone(), task)
+            });
+            let (test, context) = (test.clone(), run.as_ref().map(|(c, _)| Arc::clone(c)));
             let done = prefix.as_ref().map(|(_, done)| Arc::clone(done));
-            Trial::ignorable_test(name, move || match run {
-                Some((context, handle)) => {
-                    let outcome = handle.block_on(run_within_deadline(&context, &test));
+            Trial::ignorable_test(name, move || match (context, started) {
+                (Some(context), Some((handle, task))) => {
+                    let outcome = handle.block_on(task).unwrap_or_else(|stopped| {
+                        Outcome::new(Verdict::Fail, Some(format!("the test stopped: {stopped}")))
+                    });
                     let result = completion(&outcome);
                     context.store.record(Record {
                         name: test.name.clone(),
@@ -538,7 +565,7 @@ pub(crate) fn trials(
                     }
                     result
                 }
-                None => Ok(Completion::Completed),
+                _ => Ok(Completion::Completed),
             })
             .with_ignored_flag(ignored)
         })

@@ -272,6 +272,13 @@ pub struct TestName {
 }
 
 impl Case {
+    /// Whether its tests poll the target until its timeline moves, which takes seconds.
+    pub fn waits(&self) -> bool {
+        self.checks
+            .iter()
+            .any(|c| matches!(c, Check::CachedRepeat { .. } | Check::FreshAnswers { .. }))
+    }
+
     /// The tests of this case: one per endpoint and value.
     pub fn tests(&self) -> Vec<TestName> {
         let values: Vec<Option<&String>> = if self.values.is_empty() {
