@@ -106,7 +106,13 @@ pub fn run(
     // libtest only counts; the stores' verdicts decide the exit status.
     let _counted = libtest_mimic::run(&args.harness, trials);
     progress.finish();
-    finish_all(&args, &sensors, started_ms, &contract)
+    let code = finish_all(&args, &sensors, started_ms, &contract);
+    for sensor in sensors {
+        if let Ok(prepared) = sensor.prepared {
+            run::leave(prepared.context);
+        }
+    }
+    code
 }
 
 fn refuse_single_report_files(reports: &ReportArgs) -> Result<(), Failure> {
