@@ -6,6 +6,7 @@ use crate::cli::{Failure, ReportArgs, RunArgs};
 use crate::contract::{Contract, ContractError};
 use crate::run::{self, Prepared};
 use crate::suite::{Record, Test, Verdict};
+use libtest_mimic::Trial;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 use std::io::{IsTerminal, Write as _};
@@ -68,7 +69,7 @@ pub fn run(
     tests: &[Test],
 ) -> Result<u8, Failure> {
     refuse_single_report_files(&args.reports)?;
-    let entries = read(file)?;
+    let entries = read(file, true)?;
     if entries.is_empty() {
         return Err(Failure::Usage(format!(
             "{} lists no sensor",
@@ -115,6 +116,16 @@ pub fn run(
     code
 }
 
+/// The trials of every sensor of `file`, named as a run names them, to be listed.
+pub(crate) fn list(args: &RunArgs, file: &Path, tests: &[Test]) -> Result<Vec<Trial>, Failure> {
+    let entries = read(file, false)?;
+    let listed = entries.iter().flat_map(|entry| {
+        let done: run::Done = Arc::new(|| {});
+        run::trials(tests, None, &args.harness, Some((&entry.name, done)))
+    });
+    Ok(listed.collect())
+}
+
 fn refuse_single_report_files(reports: &ReportArgs) -> Result<(), Failure> {
     let single = [
         &reports.junit,
@@ -130,8 +141,9 @@ fn refuse_single_report_files(reports: &ReportArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Reads and checks the targets file; errors name its line and column.
-fn read(file: &Path) -> Result<Vec<Entry>, Failure> {
+/// Reads and checks the targets file; errors name its line and column. Listing needs no
+/// token, so only a run checks that each token's variable is set.
+fn read(file: &Path, needs_tokens: bool) -> Result<Vec<Entry>, Failure> {
     let name = file.display().to_string();
     let text = std::fs::read_to_string(file)
         .map_err(|e| Failure::Usage(format!("cannot read {name}: {e}")))?;
@@ -141,7 +153,7 @@ fn read(file: &Path) -> Result<Vec<Entry>, Failure> {
     for spanned in parsed.targets {
         let entry = spanned.value;
         let at = &spanned.referenced;
-        if let Err(message) = check_entry(&entry) {
+        if let Err(message) = check_entry(&entry, needs_tokens) {
             return Err(ContractError::spanned(&name, at, message).into());
         }
         if entries.iter().any(|e| e.name == entry.name) {
@@ -154,7 +166,7 @@ fn read(file: &Path) -> Result<Vec<Entry>, Failure> {
 }
 
 /// What can be known of an entry before anything is sent; the error says what is wrong.
-fn check_entry(entry: &Entry) -> Result<(), String> {
+fn check_entry(entry: &Entry, needs_tokens: bool) -> Result<(), String> {
     let name = &entry.name;
     // A name is a directory under --results-dir: it starts with a letter or digit, so `.`
     // and `..` cannot lead out of it.
@@ -182,10 +194,8 @@ fn check_entry(entry: &Entry) -> Result<(), String> {
         (None, None) => return Err(format!("sensor {name}: needs token-env or token-file")),
         _ => {}
     }
-    for variable in [&entry.token_env, &entry.pcap_token_env]
-        .into_iter()
-        .flatten()
-    {
+    let variables = [&entry.token_env, &entry.pcap_token_env];
+    for variable in variables.into_iter().flatten().filter(|_| needs_tokens) {
         if std::env::var_os(variable).is_none() {
             return Err(format!(
                 "sensor {name}: environment variable {variable} is not set"

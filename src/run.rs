@@ -9,6 +9,7 @@ use crate::target::{
     Client, ClientOptions, Clock, Credential, Credentials, Reading, TransportKind, now_ms,
 };
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -34,8 +35,11 @@ pub fn run(mut args: RunArgs) -> Result<u8, Failure> {
     let contract = Arc::new(load_contract(&args.contract)?);
     let tests = suite::expand(&contract);
     if args.harness.list {
-        // Listing decides nothing: its conclusion is empty.
-        let _listed = libtest_mimic::run(&args.harness, trials(&tests, None, &args.harness, None));
+        let listed = match &args.targets {
+            Some(file) => crate::fleet::list(&args, file, &tests)?,
+            None => trials(&tests, None, &args.harness, None),
+        };
+        list(&args.harness, &listed);
         return Ok(0);
     }
     if let Some(file) = args.targets.clone() {
@@ -68,6 +72,18 @@ pub fn run(mut args: RunArgs) -> Result<u8, Failure> {
 /// items one by one costs about a tenth of the run.
 pub(crate) fn leave(context: Arc<Context>) {
     std::mem::forget(context);
+}
+
+/// Prints the tests as libtest lists them (`<name>: test`, after the filter, `--skip` and
+/// `--ignored`); a closed output ends the list quietly, as `run --list | head` expects.
+fn list(harness: &Arguments, trials: &[Trial]) {
+    let mut out = std::io::stdout().lock();
+    for trial in trials.iter().filter(|t| !harness.is_filtered_out(t)) {
+        if writeln!(out, "{}: test", trial.name()).is_err() {
+            return;
+        }
+    }
+    let _ = out.flush();
 }
 
 /// The tests that wait for the target's timeline, then the others: started first, the waits

@@ -86,6 +86,21 @@ fn malformed_case_names_file_line_and_column() {
     );
 }
 
+/// A list read only in part (`run --list | head`) ends quietly, without a panic.
+#[test]
+fn a_list_into_a_closed_pipe_ends_quietly() {
+    let mut child = binary()
+        .args(["run", "--list"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(output.stderr.is_empty(), "{}", text(&output));
+}
+
 #[test]
 fn list_touches_no_network() {
     let output = binary()

@@ -115,3 +115,22 @@ fn a_bad_targets_file_is_placed() {
         text(&output)
     );
 }
+
+/// Listing a fleet names its tests as a run does, and needs neither network nor token.
+#[test]
+fn a_fleet_lists_its_tests_by_sensor_without_tokens() {
+    let scratch = Scratch::new("fleet-list");
+    let file = scratch.path("targets.yaml");
+    let entry = |name: &str| {
+        format!("  - name: {name}\n    url: https://192.0.2.1\n    token-env: FLEET_UNSET_TOKEN\n")
+    };
+    std::fs::write(&file, format!("targets:\n{}{}", entry("a"), entry("b"))).unwrap();
+    let output = binary()
+        .args(["run", "--targets", &file, "--list", "b::events::E8::"])
+        .env_remove("FLEET_UNSET_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let listed = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(listed, "b::events::E8::identical-request-cached: test\n");
+}
