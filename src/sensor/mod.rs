@@ -26,6 +26,7 @@ mod testing;
 mod timeline;
 mod titles;
 mod tls;
+mod written_alerts;
 
 pub use config::{SensorConfig, ServeArgs};
 pub use error::SensorError;

@@ -1,11 +1,12 @@
 //! Everything one running reference sensor knows: its tokens, its behaviour, its dataset and
-//! its cache. Handlers read it; only the cache changes.
+//! its caches. Handlers read it; only the caches change.
 
 use super::alerts::AlertHistory;
 use super::cache::EventsCache;
 use super::config::SensorConfig;
 use super::faults::{Behaviour, Fault, Variation};
 use super::timeline::Timeline;
+use super::written_alerts::{DEFAULT_BLOCKS, WrittenAlerts};
 
 /// The state shared by every request of one sensor.
 #[derive(Debug)]
@@ -16,6 +17,8 @@ pub struct SensorState {
     pub seed: u64,
     /// The alert history.
     pub alerts: AlertHistory,
+    /// The oldest alerts of the history, written once per shape.
+    pub written: WrittenAlerts,
     /// The event timeline.
     pub timeline: Timeline,
     /// Cached answers of the events endpoint.
@@ -36,10 +39,17 @@ pub enum Token {
 impl SensorState {
     /// The state of a sensor started at `start` (epoch ms).
     pub fn new(config: &SensorConfig, start: i64) -> Self {
+        Self::with_written_blocks(config, start, DEFAULT_BLOCKS)
+    }
+
+    /// The state of a sensor that keeps `blocks` blocks of written alerts per shape.
+    pub fn with_written_blocks(config: &SensorConfig, start: i64, blocks: usize) -> Self {
+        let alerts = AlertHistory::new(config.seed, start, config.alerts, config.still);
         Self {
             behaviour: Behaviour::new(&config.faults, &config.variations),
             seed: config.seed,
-            alerts: AlertHistory::new(config.seed, start, config.alerts, config.still),
+            written: WrittenAlerts::new(alerts.clone(), blocks),
+            alerts,
             timeline: Timeline::new(config.seed, start, config.still),
             cache: EventsCache::default(),
             token: config.token.clone(),
