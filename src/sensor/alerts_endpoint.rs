@@ -39,10 +39,10 @@ pub fn answer(state: &SensorState, raw_query: &str, version: Version, now: i64) 
     };
     // Room for every alert that has arrived and the archived ones of fault A9.
     let most = state.alerts.last_id(now) as usize + ARCHIVED_COUNT;
-    let buffer = Vec::with_capacity(most * BYTES_PER_ALERT + 16);
+    let buffer = state.body_buffers.take(most * BYTES_PER_ALERT + 16);
     let wrapped = state.breaks(Fault::A1WrappedList);
     match write(buffer, alerts, shape, wrapped) {
-        Ok(body) => Reply::json_data(body, &state.behaviour),
+        Ok(body) => Reply::json_data(state.body_buffers.body(body), &state.behaviour),
         Err(_) => Reply::internal_error(),
     }
 }

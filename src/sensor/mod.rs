@@ -5,6 +5,7 @@
 mod alert_kinds;
 mod alerts;
 mod alerts_endpoint;
+mod body_buffers;
 mod cache;
 mod capture_endpoint;
 mod config;

@@ -1,7 +1,10 @@
 //! Everything one running reference sensor knows: its tokens, its behaviour, its dataset and
 //! its caches. Handlers read it; only the caches change.
 
+use std::sync::Arc;
+
 use super::alerts::AlertHistory;
+use super::body_buffers::BodyBuffers;
 use super::cache::EventsCache;
 use super::config::SensorConfig;
 use super::faults::{Behaviour, Fault, Variation};
@@ -23,6 +26,8 @@ pub struct SensorState {
     pub alerts: AlertHistory,
     /// The oldest alerts of the history, written once per shape.
     pub written: WrittenAlerts,
+    /// Buffers for answer bodies, used again.
+    pub body_buffers: Arc<BodyBuffers>,
     /// The event timeline.
     pub timeline: Timeline,
     /// Cached answers of the events endpoint.
@@ -54,6 +59,7 @@ impl SensorState {
             seed: config.seed,
             written: WrittenAlerts::new(alerts.clone(), blocks),
             alerts,
+            body_buffers: Arc::default(),
             timeline: Timeline::new(config.seed, start, config.still),
             cache: EventsCache::default(),
             token: config.token.clone(),
