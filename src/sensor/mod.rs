@@ -5,6 +5,7 @@
 mod alert_kinds;
 mod alerts;
 mod alerts_endpoint;
+mod batched_writes;
 mod body_buffers;
 mod cache;
 mod capture_endpoint;

@@ -23,6 +23,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio_rustls::TlsAcceptor;
 use tracing::{debug, info, warn};
 
+use super::batched_writes::BatchedWrites;
 use super::config::{SensorConfig, ServeArgs};
 use super::error::SensorError;
 use super::reply::Reply;
@@ -205,10 +206,10 @@ async fn connection(
     _slot: OwnedSemaphorePermit,
 ) {
     let Some(acceptor) = acceptor else {
-        return serve_http(TokioIo::new(stream), shared).await;
+        return serve_http(TokioIo::new(BatchedWrites::new(stream)), shared).await;
     };
     match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-        Ok(Ok(stream)) => serve_http(TokioIo::new(stream), shared).await,
+        Ok(Ok(stream)) => serve_http(TokioIo::new(BatchedWrites::new(stream)), shared).await,
         Ok(Err(error)) => debug!(%error, "TLS handshake failed"),
         Err(_) => debug!("TLS handshake timed out"),
     }
