@@ -216,7 +216,10 @@ pub fn main() -> ExitCode {
 }
 
 fn serve(args: crate::sensor::ServeArgs) -> Result<u8, Failure> {
-    let runtime = runtime()?;
+    // One async worker: the sensor's answers are quick or computed on the blocking pool, so a
+    // second worker would mostly be woken and put back to sleep for each request's tasks,
+    // which costs more CPU than it saves.
+    let runtime = runtime_with(1)?;
     runtime
         .block_on(crate::sensor::serve(args))
         .map(|()| 0)
@@ -225,8 +228,12 @@ fn serve(args: crate::sensor::ServeArgs) -> Result<u8, Failure> {
 
 /// The runtime every command that talks to a network uses.
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    runtime_with(2)
+}
+
+fn runtime_with(workers: usize) -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(workers)
         .enable_all()
         .build()
         .map_err(|e| Failure::Usage(format!("cannot start the async runtime: {e}")))

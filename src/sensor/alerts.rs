@@ -1,6 +1,7 @@
 //! The alert history: seeded alerts over the four days before the sensor started, then, unless
 //! the sensor stands still, a new alert every five seconds. An alert is a pure function of its
-//! id, so the history is never stored.
+//! id, so the history is never stored (the alerts endpoint keeps the oldest ones written, see
+//! `written_alerts`).
 
 use std::fmt;
 
@@ -116,6 +117,7 @@ impl AlertHistory {
     }
 
     /// The alerts that have arrived by `now`, in ascending id (and time) order.
+    #[cfg(test)]
     pub fn arrived(&self, now: i64) -> impl Iterator<Item = Alert> + '_ {
         (1..=self.last_id(now)).map(|id| self.alert(id))
     }

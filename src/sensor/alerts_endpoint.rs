@@ -2,15 +2,15 @@
 //! `fromTime`, `toTime` and `type`, in ascending id order.
 
 use hyper::StatusCode;
-use serde::{Serialize, Serializer};
 
 use super::alert_kinds::Category;
-use super::alerts::{Alert, AlertJson, AlertShape};
+use super::alerts::{Alert, AlertShape};
 use super::faults::{Fault, Variation};
 use super::query::Query;
 use super::reply::{Reply, TEXT};
 use super::routes::{Version, numeric_parameter};
 use super::state::SensorState;
+use super::written_alerts::ListedAlert;
 
 /// The filter parameters, in the order fault A11 looks for the first of them.
 const FILTERS: [&str; 4] = ["state", "fromTime", "toTime", "type"];
@@ -31,14 +31,18 @@ pub fn answer(state: &SensorState, raw_query: &str, version: Version, now: i64) 
         Ok(filters) => filters,
         Err(reply) => return reply,
     };
+    let shape = shape(state, version);
     let alerts = if filters.unknown_type && state.breaks(Fault::A10UnknownTypeEmpty) {
-        Vec::new()
+        Box::new(std::iter::empty())
     } else {
-        select(state, &filters, now)
+        select(state, &filters, shape, now)
     };
+    // Room for every alert that has arrived and the archived ones of fault A9.
+    let most = state.alerts.last_id(now) as usize + ARCHIVED_COUNT;
+    let buffer = state.body_buffers.take(most * BYTES_PER_ALERT + 16);
     let wrapped = state.breaks(Fault::A1WrappedList);
-    match write(&alerts, shape(state, version), wrapped) {
-        Ok(body) => Reply::json_data(body, &state.behaviour),
+    match write(buffer, alerts, shape, wrapped) {
+        Ok(body) => Reply::json_data(state.body_buffers.body(body), &state.behaviour),
         Err(_) => Reply::internal_error(),
     }
 }
@@ -125,29 +129,44 @@ fn invalid_state(state: &SensorState) -> Reply {
     Reply::error(StatusCode::BAD_REQUEST, message)
 }
 
-fn select(state: &SensorState, filters: &Filters, now: i64) -> Vec<Alert> {
-    let mut alerts: Vec<Alert> = state
-        .alerts
-        .arrived(now)
-        .filter(|alert| filters.keeps(alert))
-        .collect();
-    if filters.category.is_some() && state.breaks(Fault::A9TypeAddsAlerts) {
+/// The alerts of the answer, in its order.
+fn select<'s>(
+    state: &'s SensorState,
+    filters: &'s Filters,
+    shape: AlertShape,
+    now: i64,
+) -> Box<dyn Iterator<Item = ListedAlert<'s>> + 's> {
+    let matching = state
+        .written
+        .arrived(shape, now)
+        .filter(|listed| filters.keeps(listed.alert()));
+    let archive = filters.category.is_some() && state.breaks(Fault::A9TypeAddsAlerts);
+    let newest_first = state.varies(Variation::AlertsNewestFirst);
+    if !archive && !newest_first {
+        // Written as they come, never all held at once: a large history answers in less memory.
+        return Box::new(matching);
+    }
+    let mut alerts: Vec<ListedAlert> = matching.collect();
+    if archive {
         let archived = archived(&alerts);
         alerts.extend(archived);
     }
-    if state.varies(Variation::AlertsNewestFirst) {
+    if newest_first {
         alerts.reverse();
     }
-    alerts
+    Box::new(alerts.into_iter())
 }
 
 /// Copies of the first matching alerts under ids no real alert has (fault A9).
-fn archived(matching: &[Alert]) -> Vec<Alert> {
+fn archived<'s>(matching: &[ListedAlert]) -> Vec<ListedAlert<'s>> {
     let copies = matching.iter().take(ARCHIVED_COUNT);
     copies
-        .map(|alert| Alert {
-            id: ARCHIVED_IDS + alert.id,
-            ..alert.clone()
+        .map(|listed| {
+            let alert = listed.alert();
+            ListedAlert::Plain(Box::new(Alert {
+                id: ARCHIVED_IDS + alert.id,
+                ..alert.clone()
+            }))
         })
         .collect()
 }
@@ -161,33 +180,29 @@ fn shape(state: &SensorState, version: Version) -> AlertShape {
     }
 }
 
-/// Writes the alerts as a JSON array, or wrapped in an object (fault A1).
-fn write(alerts: &[Alert], shape: AlertShape, wrapped: bool) -> serde_json::Result<Vec<u8>> {
-    let mut body = Vec::with_capacity(alerts.len() * BYTES_PER_ALERT + 16);
-    let list = AlertList { alerts, shape };
+/// Writes the alerts into `body` as a JSON array, or wrapped in an object (fault A1), byte for
+/// byte as `serde_json` writes a sequence of [`AlertJson`](super::alerts::AlertJson) objects.
+fn write<'s>(
+    mut body: Vec<u8>,
+    alerts: impl Iterator<Item = ListedAlert<'s>>,
+    shape: AlertShape,
+    wrapped: bool,
+) -> serde_json::Result<Vec<u8>> {
     if wrapped {
-        serde_json::to_writer(&mut body, &Wrapped { alerts: list })?;
-    } else {
-        serde_json::to_writer(&mut body, &list)?;
+        body.extend_from_slice(b"{\"alerts\":");
+    }
+    body.push(b'[');
+    for (index, alert) in alerts.enumerate() {
+        if index > 0 {
+            body.push(b',');
+        }
+        alert.write(shape, &mut body)?;
+    }
+    body.push(b']');
+    if wrapped {
+        body.push(b'}');
     }
     Ok(body)
-}
-
-struct AlertList<'a> {
-    alerts: &'a [Alert],
-    shape: AlertShape,
-}
-
-impl Serialize for AlertList<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let shape = self.shape;
-        serializer.collect_seq(self.alerts.iter().map(|alert| AlertJson { alert, shape }))
-    }
-}
-
-#[derive(Serialize)]
-struct Wrapped<'a> {
-    alerts: AlertList<'a>,
 }
 
 #[cfg(test)]
@@ -437,5 +452,196 @@ mod tests {
         let handled = ids_of(&state, "/api/v1/alerts?state=handled");
         let combined = ids_of(&state, "/api/v1/alerts?state=handled&type=disconnections");
         assert_eq!(combined, handled);
+    }
+}
+
+/// Answers against the plain path, the definition they must match byte for byte: every alert
+/// generated afresh from the seed and the whole list serialized by `serde_json` in one go, as
+/// the sensor wrote its answers before it kept alerts written.
+#[cfg(test)]
+mod same_bytes {
+    use super::super::alerts::AlertJson;
+    use super::super::config::SensorConfig;
+    use super::super::testing::{NOW, START};
+    use super::*;
+    use serde::{Serialize, Serializer};
+
+    /// The faults that change how alerts are written.
+    const SHAPING: [Fault; 5] = [
+        Fault::A1WrappedList,
+        Fault::A2StringId,
+        Fault::A3Seconds,
+        Fault::A4MissingV2Fields,
+        Fault::G7DuplicateKeys,
+    ];
+
+    /// Queries that reach every filter and every fault of the alerts endpoint.
+    const QUERIES: [&str; 13] = [
+        "",
+        "state=handled",
+        "state=unhandled&toTime=1749900000000",
+        "fromTime=1749800000000",
+        "fromTime=1749800000000&toTime=1749900000000",
+        "type=disconnections",
+        "type=unexpected%20new%20devices&state=handled",
+        "type=disconnections&state=handled&fromTime=1749700000000",
+        "state=handled&type=disconnections",
+        "type=nothing",
+        "fromTime=abc&toTime=",
+        "state=HANDLED",
+        "fromTime=1750000010000&toTime=1750000050000",
+    ];
+
+    struct PlainList<'a> {
+        alerts: &'a [Alert],
+        shape: AlertShape,
+    }
+
+    impl Serialize for PlainList<'_> {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let shape = self.shape;
+            serializer.collect_seq(self.alerts.iter().map(|alert| AlertJson { alert, shape }))
+        }
+    }
+
+    #[derive(Serialize)]
+    struct PlainWrapped<'a> {
+        alerts: PlainList<'a>,
+    }
+
+    fn plain_select(state: &SensorState, filters: &Filters, now: i64) -> Vec<Alert> {
+        let mut alerts: Vec<Alert> = state
+            .alerts
+            .arrived(now)
+            .filter(|alert| filters.keeps(alert))
+            .collect();
+        if filters.category.is_some() && state.breaks(Fault::A9TypeAddsAlerts) {
+            let copies = alerts.iter().take(ARCHIVED_COUNT);
+            let archived: Vec<Alert> = copies
+                .map(|alert| Alert {
+                    id: ARCHIVED_IDS + alert.id,
+                    ..alert.clone()
+                })
+                .collect();
+            alerts.extend(archived);
+        }
+        if state.varies(Variation::AlertsNewestFirst) {
+            alerts.reverse();
+        }
+        alerts
+    }
+
+    /// The plain path's body, or `None` when the request is refused, which writes no alerts.
+    fn plain_body(state: &SensorState, query: &str, version: Version, now: i64) -> Option<Vec<u8>> {
+        let filters = Filters::read(&Query::parse(query), state).ok()?;
+        let alerts = if filters.unknown_type && state.breaks(Fault::A10UnknownTypeEmpty) {
+            Vec::new()
+        } else {
+            plain_select(state, &filters, now)
+        };
+        let list = PlainList {
+            alerts: &alerts,
+            shape: shape(state, version),
+        };
+        let body = if state.breaks(Fault::A1WrappedList) {
+            serde_json::to_vec(&PlainWrapped { alerts: list })
+        } else {
+            serde_json::to_vec(&list)
+        };
+        Some(body.unwrap())
+    }
+
+    fn config(faults: &[Fault], variations: &[Variation], alerts: usize) -> SensorConfig {
+        SensorConfig {
+            faults: faults.to_vec(),
+            variations: variations.to_vec(),
+            alerts,
+            ..SensorConfig::default()
+        }
+    }
+
+    /// Every query at `now` gets the plain path's body, from a sensor that keeps all its
+    /// alerts written and from one that keeps only the first block and writes the rest afresh.
+    fn assert_plain(config: &SensorConfig, queries: &[&str], now: i64) {
+        let sensors = [
+            SensorState::new(config, START),
+            SensorState::with_written_blocks(config, START, 1),
+        ];
+        for version in [Version::V1, Version::V2] {
+            for query in queries {
+                let Some(expected) = plain_body(&sensors[0], query, version, now) else {
+                    continue;
+                };
+                for (kept, sensor) in sensors.iter().enumerate() {
+                    let body = answer(sensor, query, version, now).body;
+                    let what = format!("{config:?} {version:?} {query:?} sensor {kept}");
+                    assert!(
+                        body == expected,
+                        "{what}: the body differs from the plain one"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_shape_answers_as_the_plain_path() {
+        // A thousand alerts and five minutes of arrivals: past the first block.
+        let now = START + 300_000;
+        for bits in 0..1u32 << SHAPING.len() {
+            let chosen = (0..SHAPING.len()).filter(|bit| bits >> bit & 1 == 1);
+            let faults: Vec<Fault> = chosen.map(|bit| SHAPING[bit]).collect();
+            let queries = ["", "type=disconnections&state=handled"];
+            assert_plain(&config(&faults, &[], 1000), &queries, now);
+            let archiving = [faults, vec![Fault::A9TypeAddsAlerts]].concat();
+            let newest_first = [Variation::AlertsNewestFirst];
+            let queries = ["type=unexpected%20new%20devices", "state=unhandled"];
+            assert_plain(&config(&archiving, &newest_first, 1000), &queries, now);
+        }
+    }
+
+    #[test]
+    fn every_fault_and_variation_answers_as_the_plain_path() {
+        for fault in Fault::all() {
+            assert_plain(&config(&[*fault], &[], 600), &QUERIES, NOW);
+        }
+        for variation in Variation::all() {
+            assert_plain(&config(&[], &[*variation], 600), &QUERIES, NOW);
+        }
+    }
+
+    #[test]
+    fn histories_of_every_size_answer_as_the_plain_path() {
+        for (alerts, still, now) in [
+            (0, true, NOW),
+            (0, false, START + 20_000),
+            (1, true, NOW),
+            (6, true, NOW),
+            (1024, true, NOW),
+            (1025, true, NOW),
+            (40, false, START + 2 * 3_600_000),
+        ] {
+            let config = SensorConfig {
+                still,
+                ..config(&[], &[], alerts)
+            };
+            assert_plain(&config, &QUERIES[..6], now);
+        }
+    }
+
+    #[test]
+    fn concurrent_first_answers_are_the_plain_ones() {
+        let state = SensorState::new(&config(&[], &[], 3000), START);
+        let versions = [Version::V1, Version::V2];
+        let expected = versions.map(|version| plain_body(&state, "", version, NOW).unwrap());
+        std::thread::scope(|scope| {
+            for index in 0..8 {
+                let (state, expected) = (&state, &expected);
+                scope.spawn(move || {
+                    let body = answer(state, "", versions[index % 2], NOW).body;
+                    assert!(body == expected[index % 2], "thread {index}");
+                });
+            }
+        });
     }
 }

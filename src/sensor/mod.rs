@@ -5,6 +5,8 @@
 mod alert_kinds;
 mod alerts;
 mod alerts_endpoint;
+mod batched_writes;
+mod body_buffers;
 mod cache;
 mod capture_endpoint;
 mod config;
@@ -26,6 +28,7 @@ mod testing;
 mod timeline;
 mod titles;
 mod tls;
+mod written_alerts;
 
 pub use config::{SensorConfig, ServeArgs};
 pub use error::SensorError;

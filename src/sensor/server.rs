@@ -23,6 +23,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio_rustls::TlsAcceptor;
 use tracing::{debug, info, warn};
 
+use super::batched_writes::BatchedWrites;
 use super::config::{SensorConfig, ServeArgs};
 use super::error::SensorError;
 use super::reply::Reply;
@@ -205,10 +206,10 @@ async fn connection(
     _slot: OwnedSemaphorePermit,
 ) {
     let Some(acceptor) = acceptor else {
-        return serve_http(TokioIo::new(stream), shared).await;
+        return serve_http(TokioIo::new(BatchedWrites::new(stream)), shared).await;
     };
     match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-        Ok(Ok(stream)) => serve_http(TokioIo::new(stream), shared).await,
+        Ok(Ok(stream)) => serve_http(TokioIo::new(BatchedWrites::new(stream)), shared).await,
         Ok(Err(error)) => debug!(%error, "TLS handshake failed"),
         Err(_) => debug!("TLS handshake timed out"),
     }
@@ -250,21 +251,29 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Response<Ful
     response(reply)
 }
 
-/// Computes the answer off the async workers, since a large alert answer takes a while.
+/// Computes the answer: on the async worker when the alert history is small enough for every
+/// answer to be quick, off the async workers otherwise, since a large alert answer takes a
+/// while.
 async fn answer(shared: Arc<Shared>, parts: Parts) -> Reply {
     let Ok(_permit) = Arc::clone(&shared.answers).acquire_owned().await else {
         return Reply::internal_error();
     };
-    let work = tokio::task::spawn_blocking(move || {
-        let line = RequestLine {
-            method: &parts.method,
-            path: parts.uri.path(),
-            query: parts.uri.query().unwrap_or(""),
-            authorization: parts.headers.get(AUTHORIZATION).map(HeaderValue::as_bytes),
-        };
-        respond(&shared.state, &line, now_ms())
-    });
+    let now = now_ms();
+    if shared.state.answers_quickly(now) {
+        return respond_to(&shared.state, &parts, now);
+    }
+    let work = tokio::task::spawn_blocking(move || respond_to(&shared.state, &parts, now_ms()));
     work.await.unwrap_or_else(|_| Reply::internal_error())
+}
+
+fn respond_to(state: &SensorState, parts: &Parts, now: i64) -> Reply {
+    let line = RequestLine {
+        method: &parts.method,
+        path: parts.uri.path(),
+        query: parts.uri.query().unwrap_or(""),
+        authorization: parts.headers.get(AUTHORIZATION).map(HeaderValue::as_bytes),
+    };
+    respond(state, &line, now)
 }
 
 fn response(reply: Reply) -> Response<Full<Bytes>> {

@@ -1,11 +1,19 @@
 //! Everything one running reference sensor knows: its tokens, its behaviour, its dataset and
-//! its cache. Handlers read it; only the cache changes.
+//! its caches. Handlers read it; only the caches change.
+
+use std::sync::Arc;
 
 use super::alerts::AlertHistory;
+use super::body_buffers::BodyBuffers;
 use super::cache::EventsCache;
 use super::config::SensorConfig;
 use super::faults::{Behaviour, Fault, Variation};
 use super::timeline::Timeline;
+use super::written_alerts::{DEFAULT_BLOCKS, WrittenAlerts};
+
+/// Histories of at most this many alerts are answered on the async workers: once written, a
+/// full list of them is copied together in well under a millisecond.
+const QUICK_ALERTS: u64 = 4096;
 
 /// The state shared by every request of one sensor.
 #[derive(Debug)]
@@ -16,6 +24,10 @@ pub struct SensorState {
     pub seed: u64,
     /// The alert history.
     pub alerts: AlertHistory,
+    /// The oldest alerts of the history, written once per shape.
+    pub written: WrittenAlerts,
+    /// Buffers for answer bodies, used again.
+    pub body_buffers: Arc<BodyBuffers>,
     /// The event timeline.
     pub timeline: Timeline,
     /// Cached answers of the events endpoint.
@@ -36,15 +48,28 @@ pub enum Token {
 impl SensorState {
     /// The state of a sensor started at `start` (epoch ms).
     pub fn new(config: &SensorConfig, start: i64) -> Self {
+        Self::with_written_blocks(config, start, DEFAULT_BLOCKS)
+    }
+
+    /// The state of a sensor that keeps `blocks` blocks of written alerts per shape.
+    pub fn with_written_blocks(config: &SensorConfig, start: i64, blocks: usize) -> Self {
+        let alerts = AlertHistory::new(config.seed, start, config.alerts, config.still);
         Self {
             behaviour: Behaviour::new(&config.faults, &config.variations),
             seed: config.seed,
-            alerts: AlertHistory::new(config.seed, start, config.alerts, config.still),
+            written: WrittenAlerts::new(alerts.clone(), blocks),
+            alerts,
+            body_buffers: Arc::default(),
             timeline: Timeline::new(config.seed, start, config.still),
             cache: EventsCache::default(),
             token: config.token.clone(),
             pcap_token: config.pcap_token.clone(),
         }
+    }
+
+    /// Whether every answer at `now` is quick enough to compute on an async worker.
+    pub fn answers_quickly(&self, now: i64) -> bool {
+        self.alerts.last_id(now) <= QUICK_ALERTS
     }
 
     /// Whether the sensor breaks the rule in this way.
