@@ -16,8 +16,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// At most this many sensors are reached at once before the suite starts.
 const PREPARED_AT_ONCE: usize = 32;
-/// The most test threads a fleet run uses by default (they only collect verdicts).
-const MOST_THREADS: usize = 64;
 
 /// One sensor of a targets file.
 #[derive(Debug, Clone, Deserialize)]
@@ -102,7 +100,8 @@ pub fn run(
     }
     trials.append(&mut rest);
     if args.harness.test_threads.is_none() {
-        args.harness.test_threads = Some(threads(&sensors));
+        // The tests run as tasks; one thread collects their verdicts in order.
+        args.harness.test_threads = Some(1);
     }
     // libtest only counts; the stores' verdicts decide the exit status.
     let _counted = libtest_mimic::run(&args.harness, trials);
@@ -281,19 +280,6 @@ fn prepare_one(
         args: sensor_args.unwrap_or_else(|_| args.clone()),
         prepared,
     }
-}
-
-fn threads(sensors: &[Sensor]) -> usize {
-    let sum: usize = sensors
-        .iter()
-        .filter_map(|s| {
-            s.prepared
-                .as_ref()
-                .ok()
-                .map(|p| run::concurrency(&s.args, &p.target))
-        })
-        .sum();
-    sum.clamp(1, MOST_THREADS)
 }
 
 /// Writes each sensor's reports, prints the matrix, and gives the run's exit status.

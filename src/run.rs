@@ -55,7 +55,8 @@ pub fn run(mut args: RunArgs) -> Result<u8, Failure> {
     let runtime = crate::cli::runtime()?;
     let prepared = prepare(&args, &runtime, Arc::clone(&contract))?;
     if args.harness.test_threads.is_none() {
-        args.harness.test_threads = Some(concurrency(&args, &prepared.target));
+        // The tests run as tasks; one thread collects their verdicts in order.
+        args.harness.test_threads = Some(1);
     }
     let run = (Arc::clone(&prepared.context), runtime.handle().clone());
     let (waiting, others) = waiting_first(&tests);
@@ -452,7 +453,7 @@ fn read_file(path: &std::path::Path) -> Result<Vec<u8>, Failure> {
     std::fs::read(path).map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))
 }
 
-pub(crate) fn concurrency(args: &RunArgs, target: &Target) -> usize {
+fn concurrency(args: &RunArgs, target: &Target) -> usize {
     args.concurrency
         .map_or(if target.loopback { 8 } else { 2 }, usize::from)
 }
@@ -563,36 +564,51 @@ pub(crate) fn trials(
                 None => test.name.clone(),
             };
             let runs = runs(harness, &name, ignored);
+            let done = prefix.as_ref().map(|(_, done)| Arc::clone(done));
             let started = run.as_ref().filter(|_| runs).map(|(context, handle)| {
-                let (context, test) = (Arc::clone(context), test.clone());
-                let task = handle.spawn(async move { run_within_deadline(&context, &test).await });
+                let (context, test, done) = (Arc::clone(context), test.clone(), done.clone());
+                let task = handle.spawn(async move {
+                    let outcome = run_within_deadline(&context, &test).await;
+                    decided(&context, &test, outcome, done.as_ref())
+                });
                 (handle.clone(), task)
             });
             let (test, context) = (test.clone(), run.as_ref().map(|(c, _)| Arc::clone(c)));
-            let done = prefix.as_ref().map(|(_, done)| Arc::clone(done));
             Trial::ignorable_test(name, move || match (context, started) {
                 (Some(context), Some((handle, task))) => {
-                    let outcome = handle.block_on(task).unwrap_or_else(|stopped| {
-                        Outcome::new(Verdict::Fail, Some(format!("the test stopped: {stopped}")))
-                    });
-                    let result = completion(&outcome);
-                    context.store.record(Record {
-                        name: test.name.clone(),
-                        rule: test.case.rule.clone(),
-                        level: test.level,
-                        endpoint: test.endpoint,
-                        outcome,
-                    });
-                    if let Some(done) = done {
-                        done();
-                    }
-                    result
+                    handle.block_on(task).unwrap_or_else(|stopped| {
+                        let why = format!("the test stopped: {stopped}");
+                        let outcome = Outcome::new(Verdict::Fail, Some(why));
+                        decided(&context, &test, outcome, done.as_ref())
+                    })
                 }
                 _ => Ok(Completion::Completed),
             })
             .with_ignored_flag(ignored)
         })
         .collect()
+}
+
+/// Records a test's outcome as soon as it is known (a fleet's progress counts it then) and
+/// gives what libtest is to print of it.
+fn decided(
+    context: &Context,
+    test: &Test,
+    outcome: Outcome,
+    done: Option<&Done>,
+) -> Result<Completion, Failed> {
+    let result = completion(&outcome);
+    context.store.record(Record {
+        name: test.name.clone(),
+        rule: test.case.rule.clone(),
+        level: test.level,
+        endpoint: test.endpoint,
+        outcome,
+    });
+    if let Some(done) = done {
+        done();
+    }
+    result
 }
 
 /// Runs one test within the run's deadline: a test not decided by then fails, saying so.
