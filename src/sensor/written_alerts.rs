@@ -23,8 +23,8 @@ const SHAPES: usize = 16;
 #[derive(Debug)]
 pub struct WrittenAlerts {
     history: AlertHistory,
-    /// By shape, then by block; a block is `None` when its alerts could not be written.
-    shapes: [Box<[OnceLock<Option<Block>>]>; SHAPES],
+    /// By shape, then by block.
+    shapes: [Box<[OnceLock<Block>]>; SHAPES],
 }
 
 /// One alert of an answer, with its JSON when it was written before.
@@ -67,36 +67,41 @@ impl ListedAlert<'_> {
 struct Block {
     alerts: Vec<Alert>,
     text: Vec<u8>,
-    /// Where each alert's object lies in `text`.
-    spans: Vec<Range<usize>>,
+    /// Where each alert's object lies in `text`; none when it could not be written, which
+    /// leaves the alert to be written afresh.
+    spans: Vec<Option<Range<usize>>>,
 }
 
 impl Block {
-    fn write(alerts: Vec<Alert>, shape: AlertShape) -> Option<Self> {
+    fn write(alerts: Vec<Alert>, shape: AlertShape) -> Self {
         let mut text = Vec::new();
         let mut spans = Vec::with_capacity(alerts.len());
         for alert in &alerts {
             let start = text.len();
-            serde_json::to_writer(&mut text, &AlertJson { alert, shape }).ok()?;
-            spans.push(start..text.len());
+            let written = serde_json::to_writer(&mut text, &AlertJson { alert, shape }).is_ok();
+            if !written {
+                text.truncate(start);
+            }
+            spans.push(written.then_some(start..text.len()));
         }
         text.shrink_to_fit();
-        Some(Self {
+        Self {
             alerts,
             text,
             spans,
-        })
+        }
     }
 
     /// The first `count` alerts of the block.
     fn listed(&self, count: usize) -> impl Iterator<Item = ListedAlert<'_>> {
         let spans = self.spans.iter().take(count);
-        spans
-            .zip(&self.alerts)
-            .map(|(span, alert)| ListedAlert::Written {
+        spans.zip(&self.alerts).map(|(span, alert)| match span {
+            Some(span) => ListedAlert::Written {
                 alert,
                 json: &self.text[span.clone()],
-            })
+            },
+            None => ListedAlert::Plain(Box::new(alert.clone())),
+        })
     }
 }
 
@@ -122,29 +127,19 @@ impl WrittenAlerts {
         let kept = last.min(blocks.len() as u64 * BLOCK_ALERTS);
         let written = blocks.iter().enumerate().map_while(move |(number, block)| {
             let first = number as u64 * BLOCK_ALERTS + 1;
-            let ids = first..(first + BLOCK_ALERTS).min(kept + 1);
-            (!ids.is_empty()).then(|| self.listed(block, shape, ids))
+            let count = kept.saturating_sub(first - 1).min(BLOCK_ALERTS) as usize;
+            (count > 0).then(|| {
+                block
+                    .get_or_init(|| self.write_block(first, shape))
+                    .listed(count)
+            })
         });
         let plain = (kept + 1..=last).map(|id| self.plain(id));
         written.flatten().chain(plain)
     }
 
-    /// The alerts `ids` of one block, written in `shape` unless they cannot be.
-    fn listed<'a>(
-        &'a self,
-        block: &'a OnceLock<Option<Block>>,
-        shape: AlertShape,
-        ids: Range<u64>,
-    ) -> Box<dyn Iterator<Item = ListedAlert<'a>> + 'a> {
-        let first = ids.start;
-        let block = block.get_or_init(|| self.write_block(first, shape));
-        match block {
-            Some(block) => Box::new(block.listed(ids.count())),
-            None => Box::new(ids.map(|id| self.plain(id))),
-        }
-    }
-
-    fn write_block(&self, first: u64, shape: AlertShape) -> Option<Block> {
+    /// The block of `BLOCK_ALERTS` alerts from `first`, written in `shape`.
+    fn write_block(&self, first: u64, shape: AlertShape) -> Block {
         let ids = first..first + BLOCK_ALERTS;
         Block::write(ids.map(|id| self.history.alert(id)).collect(), shape)
     }
