@@ -79,9 +79,7 @@ pub fn run(
     let sensors = prepare_all(&args, &entries, &runtime, &contract);
     let reached: Vec<&Sensor> = sensors.iter().filter(|s| s.prepared.is_ok()).collect();
     let progress = Arc::new(Progress::new(&reached, run::selected(&args, tests)));
-    // Every sensor's waiting tests start first, so that all the waits overlap.
-    let (waiting, others) = run::waiting_first(tests);
-    let (mut trials, mut rest) = (Vec::new(), Vec::new());
+    let mut trials = Vec::new();
     for (index, sensor) in reached.iter().enumerate() {
         let Ok(prepared) = &sensor.prepared else {
             continue;
@@ -89,16 +87,9 @@ pub fn run(
         let run = (Arc::clone(&prepared.context), runtime.handle().clone());
         let progress = Arc::clone(&progress);
         let done: run::Done = Arc::new(move || progress.done(index));
-        let prefix = || Some((sensor.name.as_str(), Arc::clone(&done)));
-        trials.extend(run::trials(
-            &waiting,
-            Some(run.clone()),
-            &args.harness,
-            prefix(),
-        ));
-        rest.extend(run::trials(&others, Some(run), &args.harness, prefix()));
+        let prefix = Some((sensor.name.as_str(), done));
+        trials.extend(run::trials(tests, Some(run), &args.harness, prefix));
     }
-    trials.append(&mut rest);
     if args.harness.test_threads.is_none() {
         // The tests run as tasks; one thread collects their verdicts in order.
         args.harness.test_threads = Some(1);

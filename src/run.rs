@@ -59,9 +59,7 @@ pub fn run(mut args: RunArgs) -> Result<u8, Failure> {
         args.harness.test_threads = Some(1);
     }
     let run = (Arc::clone(&prepared.context), runtime.handle().clone());
-    let (waiting, others) = waiting_first(&tests);
-    let mut started = trials(&waiting, Some(run.clone()), &args.harness, None);
-    started.extend(trials(&others, Some(run), &args.harness, None));
+    let started = trials(&tests, Some(run), &args.harness, None);
     // libtest only counts; the store's verdicts decide the exit status.
     let _counted = libtest_mimic::run(&args.harness, started);
     let records = finish(&args, &prepared, started_ms, &args.reports, true)?;
@@ -85,12 +83,6 @@ fn list(harness: &Arguments, trials: &[Trial]) {
         }
     }
     let _ = out.flush();
-}
-
-/// The tests that wait for the target's timeline, then the others: started first, the waits
-/// overlap with the others' work instead of ending the run.
-pub(crate) fn waiting_first(tests: &[Test]) -> (Vec<Test>, Vec<Test>) {
-    tests.iter().cloned().partition(|test| test.case.waits())
 }
 
 /// How far the sensor's clock may be from ours when it sends no `Date` header.
@@ -548,34 +540,45 @@ pub(crate) type Running = (Arc<Context>, tokio::runtime::Handle);
 ///
 /// Each test that `harness` selects starts at once, as a task of the runtime: a test that
 /// waits for the target's timeline then holds no thread, and the trials only collect the
-/// verdicts. How many requests are in flight is the client's to bound (`--concurrency`).
+/// verdicts, in the order of the case files. How many requests are in flight is the client's
+/// to bound (`--concurrency`).
 pub(crate) fn trials(
     tests: &[Test],
     run: Option<Running>,
     harness: &Arguments,
     prefix: Option<(&str, Done)>,
 ) -> Vec<Trial> {
-    tests
+    let names: Vec<String> = tests
         .iter()
-        .map(|test| {
+        .map(|test| match &prefix {
+            Some((target, _)) => format!("{target}::{}", test.name),
+            None => test.name.clone(),
+        })
+        .collect();
+    let done = prefix.as_ref().map(|(_, done)| Arc::clone(done));
+    let mut tasks: Vec<Option<Task>> = tests.iter().map(|_| None).collect();
+    if let Some((context, handle)) = &run {
+        // The tests that wait for the target's timeline start first: their requests lead the
+        // client's queue, so their waits overlap with the others' work.
+        let mut order: Vec<usize> = (0..tests.len())
+            .filter(|&i| runs(harness, &names[i], tests[i].case.ignored))
+            .collect();
+        order.sort_by_key(|&i| !tests[i].case.waits());
+        for i in order {
+            let (context, test, done) = (Arc::clone(context), tests[i].clone(), done.clone());
+            tasks[i] = Some(handle.spawn(async move {
+                let outcome = run_within_deadline(&context, &test).await;
+                decided(&context, &test, outcome, done.as_ref())
+            }));
+        }
+    }
+    let trials = tests.iter().zip(names).zip(tasks);
+    trials
+        .map(|((test, name), task)| {
+            let (test, run, done) = (test.clone(), run.clone(), done.clone());
             let ignored = test.case.ignored;
-            let name = match &prefix {
-                Some((target, _)) => format!("{target}::{}", test.name),
-                None => test.name.clone(),
-            };
-            let runs = runs(harness, &name, ignored);
-            let done = prefix.as_ref().map(|(_, done)| Arc::clone(done));
-            let started = run.as_ref().filter(|_| runs).map(|(context, handle)| {
-                let (context, test, done) = (Arc::clone(context), test.clone(), done.clone());
-                let task = handle.spawn(async move {
-                    let outcome = run_within_deadline(&context, &test).await;
-                    decided(&context, &test, outcome, done.as_ref())
-                });
-                (handle.clone(), task)
-            });
-            let (test, context) = (test.clone(), run.as_ref().map(|(c, _)| Arc::clone(c)));
-            Trial::ignorable_test(name, move || match (context, started) {
-                (Some(context), Some((handle, task))) => {
+            Trial::ignorable_test(name, move || match (run, task) {
+                (Some((context, handle)), Some(task)) => {
                     handle.block_on(task).unwrap_or_else(|stopped| {
                         let why = format!("the test stopped: {stopped}");
                         let outcome = Outcome::new(Verdict::Fail, Some(why));
@@ -588,6 +591,9 @@ pub(crate) fn trials(
         })
         .collect()
 }
+
+/// A started test: what libtest is to print of it, once it is decided.
+type Task = tokio::task::JoinHandle<Result<Completion, Failed>>;
 
 /// Records a test's outcome as soon as it is known (a fleet's progress counts it then) and
 /// gives what libtest is to print of it.

@@ -239,7 +239,6 @@ impl<'de> Visitor<'de> for Top<'_, '_> {
             self.add(index, &checked);
             index += 1;
         }
-        self.memo = None;
         if let Some(schema) = whole {
             record_errors(self.json, schema.check(&Value::Array(kept)));
         }
