@@ -79,7 +79,7 @@ pub fn run(
     let sensors = prepare_all(&args, &entries, &runtime, &contract);
     let reached: Vec<&Sensor> = sensors.iter().filter(|s| s.prepared.is_ok()).collect();
     let progress = Arc::new(Progress::new(&reached, run::selected(&args, tests)));
-    let mut trials = Vec::new();
+    let mut parts = Vec::new();
     for (index, sensor) in reached.iter().enumerate() {
         let Ok(prepared) = &sensor.prepared else {
             continue;
@@ -87,9 +87,12 @@ pub fn run(
         let run = (Arc::clone(&prepared.context), runtime.handle().clone());
         let progress = Arc::clone(&progress);
         let done: run::Done = Arc::new(move || progress.done(index));
-        let prefix = Some((sensor.name.as_str(), done));
-        trials.extend(run::trials(tests, Some(run), &args.harness, prefix));
+        parts.push(run::Part {
+            run: Some(run),
+            prefix: Some((sensor.name.as_str(), done)),
+        });
     }
+    let trials = run::trials(tests, parts, &args.harness);
     if args.harness.test_threads.is_none() {
         // The tests run as tasks; one thread collects their verdicts in order.
         args.harness.test_threads = Some(1);
@@ -109,11 +112,14 @@ pub fn run(
 /// The trials of every sensor of `file`, named as a run names them, to be listed.
 pub(crate) fn list(args: &RunArgs, file: &Path, tests: &[Test]) -> Result<Vec<Trial>, Failure> {
     let entries = read(file, false)?;
-    let listed = entries.iter().flat_map(|entry| {
+    let parts = entries.iter().map(|entry| {
         let done: run::Done = Arc::new(|| {});
-        run::trials(tests, None, &args.harness, Some((&entry.name, done)))
+        run::Part {
+            run: None,
+            prefix: Some((entry.name.as_str(), done)),
+        }
     });
-    Ok(listed.collect())
+    Ok(run::trials(tests, parts.collect(), &args.harness))
 }
 
 fn refuse_single_report_files(reports: &ReportArgs) -> Result<(), Failure> {

@@ -37,7 +37,14 @@ pub fn run(mut args: RunArgs) -> Result<u8, Failure> {
     if args.harness.list {
         let listed = match &args.targets {
             Some(file) => crate::fleet::list(&args, file, &tests)?,
-            None => trials(&tests, None, &args.harness, None),
+            None => trials(
+                &tests,
+                vec![Part {
+                    run: None,
+                    prefix: None,
+                }],
+                &args.harness,
+            ),
         };
         list(&args.harness, &listed);
         return Ok(0);
@@ -59,7 +66,11 @@ pub fn run(mut args: RunArgs) -> Result<u8, Failure> {
         args.harness.test_threads = Some(1);
     }
     let run = (Arc::clone(&prepared.context), runtime.handle().clone());
-    let started = trials(&tests, Some(run), &args.harness, None);
+    let part = Part {
+        run: Some(run),
+        prefix: None,
+    };
+    let started = trials(&tests, vec![part], &args.harness);
     // libtest only counts; the store's verdicts decide the exit status.
     let _counted = libtest_mimic::run(&args.harness, started);
     let records = finish(&args, &prepared, started_ms, &args.reports, true)?;
@@ -535,49 +546,62 @@ pub(crate) type Done = Arc<dyn Fn() + Send + Sync>;
 /// What trials need to run their tests: the target's context and the runtime's handle.
 pub(crate) type Running = (Arc<Context>, tokio::runtime::Handle);
 
-/// One libtest trial per test, named with `prefix::` in a fleet run; without a context (for
-/// `--list`) the trials do nothing. `done` is told when each trial has its verdict.
+/// One target's part of a run: its context and runtime (none for `--list`), and in a fleet
+/// the sensor's name, which prefixes its tests' names, and what is told when one is decided.
+pub(crate) struct Part<'a> {
+    pub run: Option<Running>,
+    pub prefix: Option<(&'a str, Done)>,
+}
+
+/// One libtest trial per test of each part, named with `prefix::` in a fleet run; without a
+/// context (for `--list`) the trials do nothing.
 ///
 /// Each test that `harness` selects starts at once, as a task of the runtime: a test that
 /// waits for the target's timeline then holds no thread, and the trials only collect the
-/// verdicts, in the order of the case files. How many requests are in flight is the client's
-/// to bound (`--concurrency`).
-pub(crate) fn trials(
-    tests: &[Test],
-    run: Option<Running>,
-    harness: &Arguments,
-    prefix: Option<(&str, Done)>,
-) -> Vec<Trial> {
-    let names: Vec<String> = tests
+/// verdicts, in the order of the case files. The waiting tests of every part start first, so
+/// that a fleet's waits overlap with all the other work. How many requests are in flight is
+/// each client's to bound (`--concurrency`).
+pub(crate) fn trials(tests: &[Test], parts: Vec<Part<'_>>, harness: &Arguments) -> Vec<Trial> {
+    let names: Vec<Vec<String>> = parts
         .iter()
-        .map(|test| match &prefix {
-            Some((target, _)) => format!("{target}::{}", test.name),
-            None => test.name.clone(),
+        .map(|part| {
+            let name = |test: &Test| match &part.prefix {
+                Some((target, _)) => format!("{target}::{}", test.name),
+                None => test.name.clone(),
+            };
+            tests.iter().map(name).collect()
         })
         .collect();
-    let done = prefix.as_ref().map(|(_, done)| Arc::clone(done));
-    let mut tasks: Vec<Option<Task>> = tests.iter().map(|_| None).collect();
-    if let Some((context, handle)) = &run {
-        // The tests that wait for the target's timeline start first: their requests lead the
-        // client's queue, so their waits overlap with the others' work.
-        let mut order: Vec<usize> = (0..tests.len())
-            .filter(|&i| runs(harness, &names[i], tests[i].case.ignored))
-            .collect();
-        order.sort_by_key(|&i| !tests[i].case.waits());
-        for i in order {
-            let (context, test, done) = (Arc::clone(context), tests[i].clone(), done.clone());
-            tasks[i] = Some(handle.spawn(async move {
-                let outcome = run_within_deadline(&context, &test).await;
-                decided(&context, &test, outcome, done.as_ref())
-            }));
-        }
+    let dones: Vec<Option<Done>> = parts
+        .iter()
+        .map(|part| part.prefix.as_ref().map(|(_, done)| Arc::clone(done)))
+        .collect();
+    let mut tasks: Vec<Vec<Option<Task>>> = parts
+        .iter()
+        .map(|_| tests.iter().map(|_| None).collect())
+        .collect();
+    let mut order: Vec<(usize, usize)> = (0..parts.len())
+        .filter(|&p| parts[p].run.is_some())
+        .flat_map(|p| (0..tests.len()).map(move |i| (p, i)))
+        .filter(|&(p, i)| runs(harness, &names[p][i], tests[i].case.ignored))
+        .collect();
+    order.sort_by_key(|&(_, i)| !tests[i].case.waits());
+    for (p, i) in order {
+        let Some((context, handle)) = &parts[p].run else {
+            continue;
+        };
+        let (context, test, done) = (Arc::clone(context), tests[i].clone(), dones[p].clone());
+        tasks[p][i] = Some(handle.spawn(async move {
+            let outcome = run_within_deadline(&context, &test).await;
+            decided(&context, &test, outcome, done.as_ref())
+        }));
     }
-    let trials = tests.iter().zip(names).zip(tasks);
-    trials
-        .map(|((test, name), task)| {
-            let (test, run, done) = (test.clone(), run.clone(), done.clone());
+    let mut trials = Vec::new();
+    for (((part, names), tasks), done) in parts.into_iter().zip(names).zip(tasks).zip(dones) {
+        for ((test, name), task) in tests.iter().zip(names).zip(tasks) {
+            let (test, run, done) = (test.clone(), part.run.clone(), done.clone());
             let ignored = test.case.ignored;
-            Trial::ignorable_test(name, move || match (run, task) {
+            let trial = Trial::ignorable_test(name, move || match (run, task) {
                 (Some((context, handle)), Some(task)) => {
                     handle.block_on(task).unwrap_or_else(|stopped| {
                         let why = format!("the test stopped: {stopped}");
@@ -586,10 +610,11 @@ pub(crate) fn trials(
                     })
                 }
                 _ => Ok(Completion::Completed),
-            })
-            .with_ignored_flag(ignored)
-        })
-        .collect()
+            });
+            trials.push(trial.with_ignored_flag(ignored));
+        }
+    }
+    trials
 }
 
 /// A started test: what libtest is to print of it, once it is decided.

@@ -87,7 +87,7 @@ pub fn response_body(data: &[u8]) {
             for _ in 0..2 {
                 let remembered = read_json(data, &reading, Some(&memo));
                 assert_eq!(format!("{read:?}"), format!("{remembered:?}"));
-                let whole = memo.read(&mut bytes::Bytes::copy_from_slice(data), &reading);
+                let whole = memo.read_now(&mut bytes::Bytes::copy_from_slice(data), &reading);
                 assert_eq!(format!("{read:?}"), format!("{whole:?}"));
             }
         }

@@ -115,7 +115,7 @@ fn reread(name: &str, answer: &Answer, env: &Env<'_>) -> Result<crate::target::J
         time_field: env.time_field,
     };
     env.memo
-        .read(&mut raw.clone(), &reading)
+        .read_now(&mut raw.clone(), &reading)
         .map_err(Finding::Fails)
 }
 

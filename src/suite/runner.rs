@@ -19,8 +19,12 @@ const SAME_SALT_MS: i64 = 15_000;
 const DRIFT_RETRIES: u32 = 2;
 /// How much of a failing answer's body its message shows.
 const EXCERPT: usize = 200;
-/// The pause between polls of a timeline that has not moved yet.
+/// The pause before a test whose relation failed is tried again, and the longest between polls
+/// of a timeline that has not moved yet.
 const POLL_PAUSE: Duration = Duration::from_millis(1000);
+/// The first pause between polls, doubled up to [`POLL_PAUSE`]: a busy timeline is seen to move
+/// soon, and a quiet one costs a request a second.
+const FIRST_POLL_PAUSE: Duration = Duration::from_millis(250);
 
 /// What a test gathered before its checks are decided.
 struct Gathered {
@@ -363,6 +367,7 @@ async fn poll_until_moved(
     let newest = newest_time(first);
     let started = Instant::now();
     let mut attempt = 1;
+    let mut pause = FIRST_POLL_PAUSE;
     while started.elapsed() < context.options.movement_wait && u64::from(attempt) < FRESH_TRIES {
         let resolved = context
             .resolve(poll, test.endpoint, test.value.as_deref(), attempt)
@@ -377,7 +382,8 @@ async fn poll_until_moved(
             return Ok(());
         }
         attempt += 1;
-        tokio::time::sleep(POLL_PAUSE).await;
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(POLL_PAUSE);
     }
     Err(format!(
         "the timeline did not move within {} s: no differing request showed an event newer than \

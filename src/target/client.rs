@@ -223,7 +223,7 @@ impl Client {
         credential: Credential,
         reading: &Reading<'_>,
     ) -> Result<Received, TransportError> {
-        let _permit = self.in_flight.acquire().await.map_err(|_| {
+        let permit = self.in_flight.acquire().await.map_err(|_| {
             let message = "the client was shut down".to_owned();
             self.failed(url, credential, (TransportKind::Other, message))
         })?;
@@ -241,6 +241,8 @@ impl Client {
         };
         let result = self.fetch(url, credential).await;
         exchange.duration_ms = started.elapsed().as_millis() as u64;
+        // Reading the body is no load on the sensor: the next request may go.
+        drop(permit);
         let (head, body) = match result {
             Ok(fetched) => fetched,
             Err((kind, message)) => {
@@ -255,7 +257,7 @@ impl Client {
         exchange.status = Some(head.status);
         exchange.body_bytes = body.len() as u64;
         tracing::info!("{exchange}");
-        Ok(Received::new(exchange, head, body, reading, &self.items))
+        Ok(Received::read(exchange, head, body, reading, &self.items).await)
     }
 
     async fn fetch(
@@ -429,14 +431,14 @@ struct Received {
 }
 
 impl Received {
-    fn new(
+    async fn read(
         exchange: Exchange,
         head: Head,
         mut raw: Bytes,
         reading: &Reading<'_>,
         items: &json::Memo,
     ) -> Self {
-        let body = read_body(&mut raw, &head, reading, items);
+        let body = read_body(&mut raw, &head, reading, items).await;
         let keep = raw.len() <= KEPT_BODY || reading.binary;
         let answer = Answer {
             exchange,
@@ -454,7 +456,7 @@ impl Received {
     }
 }
 
-fn read_body(raw: &mut Bytes, head: &Head, reading: &Reading<'_>, memo: &json::Memo) -> Body {
+async fn read_body(raw: &mut Bytes, head: &Head, reading: &Reading<'_>, memo: &json::Memo) -> Body {
     if raw.is_empty() {
         return Body::Empty;
     }
@@ -466,7 +468,7 @@ fn read_body(raw: &mut Bytes, head: &Head, reading: &Reading<'_>, memo: &json::M
         schema: if success { reading.schema } else { None },
         ..*reading
     };
-    match memo.read(raw, &schema_reading) {
+    match memo.read(raw, &schema_reading).await {
         Ok(mut json) => {
             json.schema = schema_reading.schema.map(|s| s.name.clone());
             Body::Json(json)

@@ -9,7 +9,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// Schema errors kept per body; the rest are counted.
@@ -65,14 +65,16 @@ pub struct Memo {
 struct RememberedBody {
     key: ReadingKey,
     bytes: bytes::Bytes,
-    read: Result<Json, String>,
+    /// Set by the first reader; an identical body that arrives meanwhile waits for it.
+    read: Arc<tokio::sync::OnceCell<Result<Json, String>>>,
 }
 
 type ReadingKey = (Option<String>, Profile, &'static str);
 
 #[derive(Default)]
 struct Remembered {
-    items: HashMap<Box<[u8]>, Arc<Checked>>,
+    /// Keyed by a fast hash: a hostile sensor can at worst slow its own run.
+    items: foldhash::HashMap<Box<[u8]>, Arc<Checked>>,
 }
 
 /// What reading one item found, whatever its place in a list.
@@ -87,28 +89,65 @@ struct Checked {
 
 impl Memo {
     /// Reads `bytes` as [`read`] does with this memo, or gives what an identical body read the
-    /// same way gave before; `bytes` then becomes that body's, so one copy serves both.
-    pub fn read(&self, bytes: &mut bytes::Bytes, reading: &Reading<'_>) -> Result<Json, String> {
-        let key = key(reading);
-        let small = bytes.len() <= KEPT_BODY;
-        if small {
-            let bodies = self.bodies.lock().unwrap_or_else(PoisonError::into_inner);
-            let same = bodies.iter().find(|b| b.key == key && b.bytes == *bytes);
-            if let Some(body) = same {
-                *bytes = body.bytes.clone();
-                return body.read.clone();
-            }
+    /// same way gave (waiting while another task reads it); `bytes` then becomes that body's,
+    /// so one copy serves both.
+    pub async fn read(
+        &self,
+        bytes: &mut bytes::Bytes,
+        reading: &Reading<'_>,
+    ) -> Result<Json, String> {
+        let Some(cell) = self.remember(bytes, reading) else {
+            return read(bytes, reading, Some(self));
+        };
+        let bytes = &*bytes;
+        let first = || async { read(bytes, reading, Some(self)) };
+        cell.get_or_init(first).await.clone()
+    }
+
+    /// As [`Memo::read`], for a caller that cannot wait: a body another task is still reading
+    /// is read again here.
+    pub fn read_now(
+        &self,
+        bytes: &mut bytes::Bytes,
+        reading: &Reading<'_>,
+    ) -> Result<Json, String> {
+        let cell = self.remember(bytes, reading);
+        if let Some(read) = cell.as_deref().and_then(tokio::sync::OnceCell::get) {
+            return read.clone();
         }
         let read = read(bytes, reading, Some(self));
-        let mut bodies = self.bodies.lock().unwrap_or_else(PoisonError::into_inner);
-        if small && bodies.len() < MEMO_BODIES {
-            bodies.push(RememberedBody {
-                key,
-                bytes: bytes.clone(),
-                read: read.clone(),
-            });
+        if let Some(cell) = cell {
+            let _ = cell.set(read.clone());
         }
         read
+    }
+
+    /// Where the read of `bytes` is, or is to be, remembered; `None` for a body too large to
+    /// keep or when the memo is full.
+    fn remember(
+        &self,
+        bytes: &mut bytes::Bytes,
+        reading: &Reading<'_>,
+    ) -> Option<Arc<tokio::sync::OnceCell<Result<Json, String>>>> {
+        if bytes.len() > KEPT_BODY {
+            return None;
+        }
+        let key = key(reading);
+        let mut bodies = self.bodies.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(body) = bodies.iter().find(|b| b.key == key && b.bytes == *bytes) {
+            *bytes = body.bytes.clone();
+            return Some(Arc::clone(&body.read));
+        }
+        if bodies.len() >= MEMO_BODIES {
+            return None;
+        }
+        let read = Arc::default();
+        bodies.push(RememberedBody {
+            key,
+            bytes: bytes.clone(),
+            read: Arc::clone(&read),
+        });
+        Some(read)
     }
 
     fn items_for(&self, reading: &Reading<'_>) -> Arc<Mutex<Remembered>> {
@@ -397,30 +436,13 @@ fn accept_variants(value: &mut Value, warnings: &mut BTreeMap<String, usize>) {
     }
 }
 
-/// A stable fingerprint of an item's content (keys sorted, so field order does not matter).
+/// A fingerprint of an item's content (keys sorted, so field order does not matter). Digests
+/// compare items of answers of one run, so speed matters and an adversary gains nothing from
+/// a collision but a test that cannot tell two items apart.
 fn digest(value: &Value) -> u64 {
-    let mut hasher = Fnv(FNV_OFFSET);
+    let mut hasher = foldhash::quality::FixedState::default().build_hasher();
     feed(value, &mut hasher);
     hasher.finish()
-}
-
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-const FNV_PRIME: u64 = 0x0100_0000_01b3;
-
-/// FNV-1a: digests compare items of answers of one run, so speed matters and an adversary
-/// gains nothing from a collision but a test that cannot tell two items apart.
-struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(FNV_PRIME);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
 }
 
 /// Hashes a value's structure and content without serialising it again.
@@ -623,11 +645,52 @@ mod tests {
                     let fresh = format!("{:?}", read(body.as_bytes(), &reading, None).unwrap());
                     let remembered = read(body.as_bytes(), &reading, Some(&memo)).unwrap();
                     assert_eq!(fresh, format!("{remembered:?}"), "{body}");
-                    let whole = memo.read(&mut bytes::Bytes::from(*body), &reading).unwrap();
+                    let whole = memo
+                        .read_now(&mut bytes::Bytes::from(*body), &reading)
+                        .unwrap();
                     assert_eq!(fresh, format!("{whole:?}"), "{body}");
                 }
             }
         }
+    }
+
+    /// Identical bodies read at once by many tasks are read once: all get the same summary,
+    /// and their bytes become one buffer.
+    #[test]
+    fn identical_bodies_read_at_once_share_one_read() {
+        let contract = Arc::new(crate::contract::Contract::builtin().unwrap());
+        let memo = Arc::new(Memo::default());
+        let body: String = format!("[{}]", vec![r#"{"id": 1, "time": 5}"#; 2000].join(","));
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap();
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let (contract, memo) = (Arc::clone(&contract), Arc::clone(&memo));
+                let mut bytes = bytes::Bytes::from(body.clone());
+                runtime.spawn(async move {
+                    let schema = contract.schemas.get("alerts-v1");
+                    let read = memo
+                        .read(&mut bytes, &reading(schema, Profile::Strict))
+                        .await;
+                    (format!("{:?}", read.unwrap()), bytes.as_ptr() as usize)
+                })
+            })
+            .collect();
+        let reads: Vec<_> = tasks
+            .into_iter()
+            .map(|task| runtime.block_on(task).unwrap())
+            .collect();
+        let schema = contract.schemas.get("alerts-v1");
+        let plain = read(body.as_bytes(), &reading(schema, Profile::Strict), None).unwrap();
+        assert!(reads.iter().all(|(read, _)| *read == format!("{plain:?}")));
+        assert!(reads.iter().all(|(_, buffer)| *buffer == reads[0].1));
+        assert_eq!(lock_bodies(&memo), 1);
+    }
+
+    fn lock_bodies(memo: &Memo) -> usize {
+        memo.bodies.lock().unwrap().len()
     }
 
     /// One memo serves readings with other schemas or profiles apart.
