@@ -74,11 +74,19 @@ pub fn run(
             file.display()
         )));
     }
+    let selected = |name: &str| run::selected(&args.harness, tests, Some(name));
+    if entries.iter().all(|entry| selected(&entry.name) == 0) {
+        return Err(Failure::Usage(
+            "no test is selected: the filter or --skip leaves none of any sensor (see --list)"
+                .to_owned(),
+        ));
+    }
     let started_ms = crate::target::now_ms();
     let runtime = crate::cli::runtime()?;
     let sensors = prepare_all(&args, &entries, &runtime, &contract);
     let reached: Vec<&Sensor> = sensors.iter().filter(|s| s.prepared.is_ok()).collect();
-    let progress = Arc::new(Progress::new(&reached, run::selected(&args, tests)));
+    let counts = reached.iter().map(|s| selected(&s.name)).collect();
+    let progress = Arc::new(Progress::new(&reached, counts));
     let mut parts = Vec::new();
     for (index, sensor) in reached.iter().enumerate() {
         let Ok(prepared) = &sensor.prepared else {
@@ -393,37 +401,38 @@ fn cell(records: &[Record], rule: &str) -> &'static str {
 /// sensor otherwise.
 struct Progress {
     tty: bool,
-    tests: usize,
     total: usize,
     done: AtomicUsize,
-    sensors: Vec<(String, AtomicUsize)>,
+    /// Each sensor's name, how many of its tests the run selected, and how many are done.
+    sensors: Vec<(String, usize, AtomicUsize)>,
     finished_sensors: AtomicUsize,
 }
 
 impl Progress {
-    /// `tests` is how many tests of each sensor the run selected.
-    fn new(sensors: &[&Sensor], tests: usize) -> Self {
-        let reached: Vec<(String, AtomicUsize)> = sensors
+    /// `tests` is how many tests of each sensor the run selected, in the order of `sensors`.
+    fn new(sensors: &[&Sensor], tests: Vec<usize>) -> Self {
+        let idle = tests.iter().filter(|&&n| n == 0).count();
+        let reached: Vec<(String, usize, AtomicUsize)> = sensors
             .iter()
-            .map(|s| (s.name.clone(), AtomicUsize::new(0)))
+            .zip(tests)
+            .map(|(s, n)| (s.name.clone(), n, AtomicUsize::new(0)))
             .collect();
         Progress {
             tty: std::io::stderr().is_terminal(),
-            tests,
-            total: tests * reached.len(),
+            total: reached.iter().map(|(_, n, _)| n).sum(),
             done: AtomicUsize::new(0),
             sensors: reached,
-            finished_sensors: AtomicUsize::new(0),
+            finished_sensors: AtomicUsize::new(idle),
         }
     }
 
     /// Called once per test as it finishes; `index` is the sensor's place in the fleet.
     fn done(&self, index: usize) {
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
-        let Some((name, count)) = self.sensors.get(index) else {
+        let Some((name, tests, count)) = self.sensors.get(index) else {
             return;
         };
-        let finished = count.fetch_add(1, Ordering::Relaxed) + 1 == self.tests;
+        let finished = count.fetch_add(1, Ordering::Relaxed) + 1 == *tests;
         let sensors = self.finished_sensors.load(Ordering::Relaxed) + usize::from(finished);
         if finished {
             self.finished_sensors.fetch_add(1, Ordering::Relaxed);
@@ -436,8 +445,7 @@ impl Progress {
             );
         } else if finished {
             eprintln!(
-                "sensor {name}: {} tests done ({sensors}/{} sensors)",
-                self.tests,
+                "sensor {name}: {tests} tests done ({sensors}/{} sensors)",
                 self.sensors.len()
             );
         }

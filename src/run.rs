@@ -52,7 +52,7 @@ pub fn run(mut args: RunArgs) -> Result<u8, Failure> {
     if let Some(file) = args.targets.clone() {
         return crate::fleet::run(args, &file, contract, &tests);
     }
-    if selected(&args, &tests) == 0 {
+    if selected(&args.harness, &tests, None) == 0 {
         return Err(Failure::Usage(
             "no test is selected: the filter or --skip leaves none (see --list)".to_owned(),
         ));
@@ -99,9 +99,16 @@ fn list(harness: &Arguments, trials: &[Trial]) {
 /// How far the sensor's clock may be from ours when it sends no `Date` header.
 const UNKNOWN_CLOCK_MS: i64 = 300_000;
 
-/// How many tests the filter, `--skip` and `--ignored` let run.
-pub(crate) fn selected(args: &RunArgs, tests: &[Test]) -> usize {
-    let chosen = |test: &&Test| runs(&args.harness, &test.name, test.case.ignored);
+/// How many tests the filter, `--skip` and `--ignored` let run (named `prefix::…` in a fleet).
+pub(crate) fn selected(harness: &Arguments, tests: &[Test], prefix: Option<&str>) -> usize {
+    let chosen = |test: &&Test| match prefix {
+        Some(prefix) => runs(
+            harness,
+            &format!("{prefix}::{}", test.name),
+            test.case.ignored,
+        ),
+        None => runs(harness, &test.name, test.case.ignored),
+    };
     tests.iter().filter(chosen).count()
 }
 

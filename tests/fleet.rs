@@ -134,3 +134,47 @@ fn a_fleet_lists_its_tests_by_sensor_without_tokens() {
     let listed = String::from_utf8_lossy(&output.stdout);
     assert_eq!(listed, "b::events::E8::identical-request-cached: test\n");
 }
+
+/// A filter by sensor counts and reports only that sensor's tests; one that leaves no test of
+/// any sensor is refused before a request is sent.
+#[test]
+fn a_filter_by_sensor_counts_that_sensors_tests() {
+    let (a, b) = (Sensor::start(&[]), Sensor::start(&[]));
+    let scratch = Scratch::new("fleet-filter");
+    let file = targets_file(&scratch, &[("plant-a", &a), ("plant-b", &b)]);
+    let fleet = |filter: &str| {
+        binary()
+            .args(["run", "--targets", &file, filter])
+            .env("FLEET_TOKEN", TOKEN)
+            .env("FLEET_PCAP_TOKEN", PCAP_TOKEN)
+            .output()
+            .unwrap()
+    };
+    let output = fleet("plant-b::alerts-v1::A6::");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let listed = binary()
+        .args([
+            "run",
+            "--targets",
+            &file,
+            "--list",
+            "plant-b::alerts-v1::A6::",
+        ])
+        .output()
+        .unwrap();
+    let count = String::from_utf8_lossy(&listed.stdout).lines().count();
+    assert!(count > 1);
+    let progress = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        progress.contains(&format!("sensor plant-b: {count} tests done (2/2 sensors)")),
+        "{progress}"
+    );
+    assert!(!progress.contains("sensor plant-a"), "{progress}");
+    let none = fleet("no-such-sensor::");
+    assert_eq!(none.status.code(), Some(2), "{}", text(&none));
+    assert!(
+        text(&none).contains("no test is selected"),
+        "{}",
+        text(&none)
+    );
+}
