@@ -513,6 +513,7 @@ async fn precheck(client: &Client, builtin: bool) -> Result<Clock, Failure> {
             return Ok(Clock::local());
         }
         Err(error) => {
+            let error = client.explain(error).await;
             return Err(Failure::Unreachable(format!(
                 "cannot reach {}: {}",
                 client.base(),
@@ -587,16 +588,13 @@ pub(crate) fn trials(tests: &[Test], parts: Vec<Part<'_>>, harness: &Arguments) 
         .iter()
         .map(|_| tests.iter().map(|_| None).collect())
         .collect();
-    let mut order: Vec<(usize, usize)> = (0..parts.len())
-        .filter(|&p| parts[p].run.is_some())
-        .flat_map(|p| (0..tests.len()).map(move |i| (p, i)))
-        .filter(|&(p, i)| runs(harness, &names[p][i], tests[i].case.ignored))
+    let mut order: Vec<(usize, &Running, usize)> = (0..parts.len())
+        .filter_map(|p| Some((p, parts[p].run.as_ref()?)))
+        .flat_map(|(p, run)| (0..tests.len()).map(move |i| (p, run, i)))
+        .filter(|&(p, _, i)| runs(harness, &names[p][i], tests[i].case.ignored))
         .collect();
-    order.sort_by_key(|&(_, i)| !tests[i].case.waits());
-    for (p, i) in order {
-        let Some((context, handle)) = &parts[p].run else {
-            continue;
-        };
+    order.sort_by_key(|&(_, _, i)| !tests[i].case.waits());
+    for (p, (context, handle), i) in order {
         let (context, test, done) = (Arc::clone(context), tests[i].clone(), dones[p].clone());
         tasks[p][i] = Some(handle.spawn(async move {
             let outcome = run_within_deadline(&context, &test).await;

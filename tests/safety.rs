@@ -277,6 +277,29 @@ fn expired_certificate_is_one_line() {
     assert_one_line(&run, &["the certificate has expired", "--insecure"]);
 }
 
+/// A connection closed without a word is explained by what the server's handshake asked for:
+/// a client certificate when it asked for one, nothing made up when it did not.
+#[test]
+fn a_closed_connection_is_explained_by_the_handshake() {
+    let scratch = Scratch::new("closed-after-handshake");
+    let authority = Authority::new();
+    let leaf = authority.leaf(&["127.0.0.1"]);
+    let ca = pem_file(&scratch, "ca.pem", &authority.pem());
+    let asking = Server::start_tls(leaf.config_asking_clients_of(&authority), |_, _| {
+        Reply::Reset
+    });
+    let run_asked = run(&asking.url, &["--cacert", &ca]);
+    assert_one_line(
+        &run_asked,
+        &["client certificate", "--client-cert", "--client-key"],
+    );
+    let silent = Server::start_tls(leaf.server_config(), |_, _| Reply::Reset);
+    let run_silent = run(&silent.url, &["--cacert", &ca]);
+    assert_eq!(run_silent.code(), Some(3), "{}", run_silent.evidence());
+    let stderr = String::from_utf8_lossy(&run_silent.output.stderr);
+    assert!(!stderr.contains("client certificate"), "{stderr}");
+}
+
 #[test]
 fn certificate_for_another_name_is_one_line() {
     let scratch = Scratch::new("wrong-name");

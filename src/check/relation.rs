@@ -112,8 +112,25 @@ fn name_of(key: &Key, items: &[Item]) -> String {
     }
 }
 
+/// Names the first few of `keys`: ids in order, then items without one by their time, so that
+/// a message never depends on how contents happen to hash (items of one time read the same).
 fn some(keys: &[Key], items: &[Item]) -> String {
-    let shown: Vec<String> = keys.iter().take(SHOWN).map(|k| name_of(k, items)).collect();
+    let times: BTreeMap<Key, i64> = items
+        .iter()
+        .filter(|i| i.id.is_none())
+        .map(|i| (key(i), i.time.unwrap_or(i64::MIN)))
+        .collect();
+    let order = |key: &&Key| match key {
+        Key::Id(id) => (0, *id),
+        Key::Content(_) => (1, times.get(key).copied().unwrap_or(i64::MIN)),
+    };
+    let mut sorted: Vec<&Key> = keys.iter().collect();
+    sorted.sort_by_key(order);
+    let shown: Vec<String> = sorted
+        .iter()
+        .take(SHOWN)
+        .map(|k| name_of(k, items))
+        .collect();
     let more = keys.len().saturating_sub(SHOWN);
     let more = if more > 0 {
         format!(" and {more} more")

@@ -386,9 +386,9 @@ async fn poll_until_moved(
         pause = (pause * 2).min(POLL_PAUSE);
     }
     Err(format!(
-        "the timeline did not move within {} s: no differing request showed an event newer than \
-         the first answer's newest (--movement-wait)",
-        context.options.movement_wait.as_secs()
+        "the timeline did not move in {} s of polling: no differing request showed an event newer \
+         than the first answer's newest (--movement-wait)",
+        started.elapsed().as_secs()
     ))
 }
 
@@ -591,12 +591,14 @@ async fn latest(
         .filter_map(|i| i.time)
         .min()
         .unwrap_or(i64::MAX);
-    let left_out: Vec<i64> = settled
+    let mut left_out: Vec<i64> = settled
         .iter()
         .filter(|(digest, time)| **time > oldest && !returned.contains(digest))
         .map(|(_, time)| *time)
         .collect();
-    match (items.len() == count, left_out.first()) {
+    // The newest left out is named: the message does not hang on how contents hash.
+    left_out.sort_unstable();
+    match (items.len() == count, left_out.last()) {
         (true, None) => Finding::Holds,
         (false, _) => Finding::Fails(format!(
             "expected exactly the latest {count} of the {} events seen in the window; got {}",

@@ -141,6 +141,23 @@ impl Client {
         })
     }
 
+    /// `error`, with its cause when it names none and a handshake of the client's own finds
+    /// that the sensor asks for a client certificate that this run does not give.
+    pub async fn explain(&self, error: TransportError) -> TransportError {
+        let unexplained = matches!(error.kind, TransportKind::Connect | TransportKind::Other);
+        if !unexplained
+            || self.options.identity.is_some()
+            || !super::handshake::asks_for_client_certificate(&self.base).await
+        {
+            return error;
+        }
+        TransportError {
+            kind: TransportKind::Tls,
+            message: format!("TLS: {CLIENT_CERTIFICATE_WANTED} ({})", error.message),
+            ..error
+        }
+    }
+
     pub fn base(&self) -> &reqwest::Url {
         &self.base
     }
@@ -241,7 +258,7 @@ impl Client {
         };
         let result = self.fetch(url, credential).await;
         exchange.duration_ms = started.elapsed().as_millis() as u64;
-        // Reading the body is no load on the sensor: the next request may go.
+        // Parsing the body is no load on the sensor: the next request may go.
         drop(permit);
         let (head, body) = match result {
             Ok(fetched) => fetched,

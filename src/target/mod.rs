@@ -3,6 +3,7 @@
 mod answer;
 mod client;
 mod clock;
+mod handshake;
 mod json;
 
 pub use answer::{Answer, Body, Exchange, Item, Json, JsonShape};

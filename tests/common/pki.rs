@@ -116,6 +116,18 @@ impl Leaf {
         self.finish(builder)
     }
 
+    /// A server configuration presenting this leaf that asks clients for a certificate
+    /// `authority` signed, and admits them without one too.
+    pub fn config_asking_clients_of(&self, authority: &Authority) -> Arc<rustls::ServerConfig> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let verifier = rustls::server::WebPkiClientVerifier::builder(authority.roots())
+            .allow_unauthenticated()
+            .build()
+            .expect("a client verifier");
+        let builder = rustls::ServerConfig::builder().with_client_cert_verifier(verifier);
+        self.finish(builder)
+    }
+
     fn finish(
         &self,
         builder: rustls::ConfigBuilder<rustls::ServerConfig, rustls::server::WantsServerCert>,
