@@ -46,6 +46,11 @@ pub struct RunArgs {
     /// Check many sensors in one run: a YAML file of names, URLs and token sources.
     #[arg(long, value_name = "FILE")]
     pub targets: Option<PathBuf>,
+    /// With --targets: how many sensors' tests run at once; the others wait for a place, and a
+    /// sensor that is done gives its place and its answers up.
+    #[arg(long, value_name = "N", default_value_t = 64,
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub sensors_at_once: u16,
     /// The API token (a token on the command line shows in `ps`: prefer --token-file).
     #[arg(long, env = "SENSOR_TOKEN", hide_env_values = true)]
     pub token: Option<String>,

@@ -1,18 +1,19 @@
-//! Many sensors in one run: `run --targets FILE` checks each concurrently, names every test
-//! after its sensor, writes one set of reports per sensor and prints a matrix of sensors by
+//! Many sensors in one run: `run --targets FILE` checks them concurrently (`--sensors-at-once`
+//! at a time), names every test after its sensor, writes one set of reports per sensor and prints a matrix of sensors by
 //! rule.
 
 use crate::cli::{Failure, ReportArgs, RunArgs};
 use crate::contract::{Contract, ContractError};
 use crate::run::{self, Prepared};
-use crate::suite::{Record, Test, Verdict};
+use crate::suite::{Context, Record, Test, Verdict};
 use libtest_mimic::Trial;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// At most this many sensors are reached at once before the suite starts.
 const PREPARED_AT_ONCE: usize = 32;
@@ -85,19 +86,28 @@ pub fn run(
     let runtime = crate::cli::runtime()?;
     let sensors = prepare_all(&args, &entries, &runtime, &contract);
     let reached: Vec<&Sensor> = sensors.iter().filter(|s| s.prepared.is_ok()).collect();
-    let counts = reached.iter().map(|s| selected(&s.name)).collect();
-    let progress = Arc::new(Progress::new(&reached, counts));
+    let counts: Vec<usize> = reached.iter().map(|s| selected(&s.name)).collect();
+    let progress = Arc::new(Progress::new(&reached, counts.clone()));
+    let places = Arc::new(Semaphore::new(usize::from(args.sensors_at_once)));
+    // Answers are freed as sensors finish only when others wait for their places.
+    let crowded = reached.len() > usize::from(args.sensors_at_once);
     let mut parts = Vec::new();
     for (index, sensor) in reached.iter().enumerate() {
         let Ok(prepared) = &sensor.prepared else {
             continue;
         };
         let run = (Arc::clone(&prepared.context), runtime.handle().clone());
-        let progress = Arc::clone(&progress);
-        let done: run::Done = Arc::new(move || progress.done(index));
+        let freed = crowded.then(|| Arc::clone(&prepared.context));
+        let admission = Arc::new(Admission::new(Arc::clone(&places), counts[index], freed));
+        let (progress, leaving) = (Arc::clone(&progress), Arc::clone(&admission));
+        let done: run::Done = Arc::new(move || {
+            progress.done(index);
+            leaving.decided();
+        });
         parts.push(run::Part {
             run: Some(run),
             prefix: Some((sensor.name.as_str(), done)),
+            admission: Some(admission),
         });
     }
     let trials = run::trials(tests, parts, &args.harness);
@@ -125,6 +135,7 @@ pub(crate) fn list(args: &RunArgs, file: &Path, tests: &[Test]) -> Result<Vec<Tr
         run::Part {
             run: None,
             prefix: Some((entry.name.as_str(), done)),
+            admission: None,
         }
     });
     Ok(run::trials(tests, parts.collect(), &args.harness))
@@ -399,6 +410,56 @@ fn cell(records: &[Record], rule: &str) -> &'static str {
 
 /// Sensors and tests done, on stderr: one updated line on a terminal, a line per finished
 /// sensor otherwise.
+/// A sensor's place among those whose tests run at once (`--sensors-at-once`): its first test
+/// to start takes one, and its last to be decided gives it up.
+pub(crate) struct Admission {
+    places: Arc<Semaphore>,
+    admitted: tokio::sync::OnceCell<()>,
+    place: Mutex<Option<OwnedSemaphorePermit>>,
+    /// Its selected tests not decided yet.
+    left: AtomicUsize,
+    /// The sensor's context, to free its answers once it is done, when others wait.
+    freed: Option<Arc<Context>>,
+}
+
+impl Admission {
+    fn new(places: Arc<Semaphore>, tests: usize, freed: Option<Arc<Context>>) -> Self {
+        Admission {
+            places,
+            admitted: tokio::sync::OnceCell::new(),
+            place: Mutex::new(None),
+            left: AtomicUsize::new(tests),
+            freed,
+        }
+    }
+
+    /// Waits until the sensor has a place.
+    pub(crate) async fn enter(&self) {
+        let take = || async {
+            // The places are never closed: a refusal would only let the sensor in.
+            let place = Arc::clone(&self.places).acquire_owned().await.ok();
+            *self.place.lock().unwrap_or_else(PoisonError::into_inner) = place;
+        };
+        self.admitted.get_or_init(take).await;
+    }
+
+    /// Called as each of the sensor's tests is decided.
+    fn decided(&self) {
+        if self.left.fetch_sub(1, Ordering::AcqRel) != 1 {
+            return;
+        }
+        if let Some(context) = &self.freed {
+            context.free_answers();
+        }
+        drop(
+            self.place
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take(),
+        );
+    }
+}
+
 struct Progress {
     tty: bool,
     total: usize,

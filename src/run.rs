@@ -42,6 +42,7 @@ pub fn run(mut args: RunArgs) -> Result<u8, Failure> {
                 vec![Part {
                     run: None,
                     prefix: None,
+                    admission: None,
                 }],
                 &args.harness,
             ),
@@ -69,6 +70,7 @@ pub fn run(mut args: RunArgs) -> Result<u8, Failure> {
     let part = Part {
         run: Some(run),
         prefix: None,
+        admission: None,
     };
     let started = trials(&tests, vec![part], &args.harness);
     // libtest only counts; the store's verdicts decide the exit status.
@@ -559,6 +561,9 @@ pub(crate) type Running = (Arc<Context>, tokio::runtime::Handle);
 pub(crate) struct Part<'a> {
     pub run: Option<Running>,
     pub prefix: Option<(&'a str, Done)>,
+    /// In a fleet, the sensor's place among those whose tests run at once: each test waits for
+    /// it before it starts.
+    pub admission: Option<Arc<crate::fleet::Admission>>,
 }
 
 /// One libtest trial per test of each part, named with `prefix::` in a fleet run; without a
@@ -596,7 +601,11 @@ pub(crate) fn trials(tests: &[Test], parts: Vec<Part<'_>>, harness: &Arguments) 
     order.sort_by_key(|&(_, _, i)| !tests[i].case.waits());
     for (p, (context, handle), i) in order {
         let (context, test, done) = (Arc::clone(context), tests[i].clone(), dones[p].clone());
+        let admission = parts[p].admission.clone();
         tasks[p][i] = Some(handle.spawn(async move {
+            if let Some(admission) = &admission {
+                admission.enter().await;
+            }
             let outcome = run_within_deadline(&context, &test).await;
             decided(&context, &test, outcome, done.as_ref())
         }));

@@ -178,3 +178,70 @@ fn a_filter_by_sensor_counts_that_sensors_tests() {
         text(&none)
     );
 }
+
+/// With one place, the sensors' tests run one sensor after another, and each still passes.
+#[test]
+fn sensors_wait_for_a_place() {
+    let sensors = [Sensor::start(&[]), Sensor::start(&[]), Sensor::start(&[])];
+    let scratch = Scratch::new("fleet-places");
+    let named: Vec<(String, &Sensor)> = sensors
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (format!("plant-{i}"), s))
+        .collect();
+    let pairs: Vec<(&str, &Sensor)> = named.iter().map(|(n, s)| (n.as_str(), *s)).collect();
+    let file = targets_file(&scratch, &pairs);
+    let results = scratch.path("results");
+    let output = binary()
+        .args(["run", "--targets", &file, "--results-dir", &results])
+        .args(["--sensors-at-once", "1", "::alerts-v1::A6::"])
+        .env("FLEET_TOKEN", TOKEN)
+        .env("FLEET_PCAP_TOKEN", PCAP_TOKEN)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let mut spans: Vec<(i64, i64)> = named
+        .iter()
+        .map(|(name, _)| {
+            let path = std::path::Path::new(&results)
+                .join(name)
+                .join("report.json");
+            let report: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+            let requests: Vec<(i64, i64)> = report["tests"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|t| t["requests"].as_array().unwrap().clone())
+                .map(|r| {
+                    let sent = r["sent"].as_str().unwrap();
+                    let at = report_ms(sent);
+                    (at, at + r["durationMs"].as_i64().unwrap())
+                })
+                .collect();
+            assert!(!requests.is_empty(), "{name}");
+            let first = requests.iter().map(|r| r.0).min().unwrap();
+            let last = requests.iter().map(|r| r.1).max().unwrap();
+            (first, last)
+        })
+        .collect();
+    spans.sort();
+    for pair in spans.windows(2) {
+        assert!(pair[0].1 <= pair[1].0, "sensors overlapped: {spans:?}");
+    }
+}
+
+/// Milliseconds of an RFC 3339 time as the reports write it (`2026-12-04T19:59:48.052Z`), for
+/// comparing times of one run (the day is enough of the date).
+fn report_ms(text: &str) -> i64 {
+    let (date, time) = text.trim_end_matches('Z').split_once('T').unwrap();
+    let day: i64 = date.rsplit('-').next().unwrap().parse().unwrap();
+    let mut parts = time.split([':', '.']).map(|p| p.parse::<i64>().unwrap());
+    let (h, m, s, ms) = (
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+        parts.next().unwrap_or(0),
+    );
+    (((day * 24 + h) * 60 + m) * 60 + s) * 1000 + ms
+}

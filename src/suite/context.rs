@@ -5,7 +5,7 @@ use super::verdict::{Redactor, Store};
 use crate::contract::{Auth, Contract, Endpoint, FRESH_STEP, Fact, Piece, Request, Template};
 use crate::target::{Answer, Client, Clock, Credential, Profile, Reading, Sent, sent_items};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::OnceCell;
 
@@ -70,6 +70,15 @@ pub struct Context {
 }
 
 impl Context {
+    /// Lets go of the answers the run fetched and read, once every test is decided: a fleet
+    /// that has more sensors than places frees a sensor's as it finishes.
+    pub fn free_answers(&self) {
+        let answers =
+            std::mem::take(&mut *self.memo.lock().unwrap_or_else(PoisonError::into_inner));
+        drop(answers);
+        self.client.memo().clear();
+    }
+
     pub fn new(
         contract: Arc<Contract>,
         client: Client,

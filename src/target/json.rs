@@ -158,6 +158,15 @@ impl Memo {
         Some(read)
     }
 
+    /// Forgets every item and body read so far.
+    pub fn clear(&self) {
+        let readings =
+            std::mem::take(&mut *self.readings.lock().unwrap_or_else(PoisonError::into_inner));
+        let bodies =
+            std::mem::take(&mut *self.bodies.lock().unwrap_or_else(PoisonError::into_inner));
+        drop((readings, bodies));
+    }
+
     fn items_for(&self, reading: &Reading<'_>) -> Arc<Mutex<Remembered>> {
         let mut readings = self.readings.lock().unwrap_or_else(PoisonError::into_inner);
         Arc::clone(readings.entry(key(reading)).or_default())
