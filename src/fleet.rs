@@ -9,7 +9,7 @@ use crate::suite::{Context, Record, Test, Verdict};
 use libtest_mimic::Trial;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
-use std::io::{IsTerminal, Write as _};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -68,19 +68,22 @@ pub fn run(
     tests: &[Test],
 ) -> Result<u8, Failure> {
     refuse_single_report_files(&args.reports)?;
-    let entries = read(file, true)?;
+    refuse_single_target_options(&args)?;
+    let selected = |name: &str| run::selected(&args.harness, tests, Some(name));
+    // A sensor the filter leaves no test of is not reached at all, nor its token read.
+    let entries = read(file, &|name| selected(name) > 0)?;
     if entries.is_empty() {
         return Err(Failure::Usage(format!(
             "{} lists no sensor",
             file.display()
         )));
     }
-    let selected = |name: &str| run::selected(&args.harness, tests, Some(name));
-    if entries.iter().all(|entry| selected(&entry.name) == 0) {
-        return Err(Failure::Usage(
-            "no test is selected: the filter or --skip leaves none of any sensor (see --list)"
-                .to_owned(),
-        ));
+    let entries: Vec<Entry> = entries
+        .into_iter()
+        .filter(|entry| selected(&entry.name) > 0)
+        .collect();
+    if entries.is_empty() {
+        return Err(run::nothing_selected(&args.harness, " of any sensor"));
     }
     let started_ms = crate::target::now_ms();
     let runtime = crate::cli::runtime()?;
@@ -129,7 +132,7 @@ pub fn run(
 
 /// The trials of every sensor of `file`, named as a run names them, to be listed.
 pub(crate) fn list(args: &RunArgs, file: &Path, tests: &[Test]) -> Result<Vec<Trial>, Failure> {
-    let entries = read(file, false)?;
+    let entries = read(file, &|_| false)?;
     let parts = entries.iter().map(|entry| {
         let done: run::Done = Arc::new(|| {});
         run::Part {
@@ -139,6 +142,29 @@ pub(crate) fn list(args: &RunArgs, file: &Path, tests: &[Test]) -> Result<Vec<Tr
         }
     });
     Ok(run::trials(tests, parts.collect(), &args.harness))
+}
+
+/// The options that name one target's URL and tokens have no place in a fleet run: each
+/// sensor's come from the targets file. A value that is only the environment's
+/// (`SENSOR_URL`, `SENSOR_TOKEN`, `SENSOR_PCAP_TOKEN`) is left alone.
+fn refuse_single_target_options(args: &RunArgs) -> Result<(), Failure> {
+    let given = |value: &Option<String>, variable: &str| {
+        value.is_some() && value.as_deref() != std::env::var(variable).ok().as_deref()
+    };
+    let options = [
+        ("--url", given(&args.url, "SENSOR_URL")),
+        ("--token", given(&args.token, "SENSOR_TOKEN")),
+        ("--token-file", args.token_file.is_some()),
+        ("--pcap-token", given(&args.pcap_token, "SENSOR_PCAP_TOKEN")),
+        ("--pcap-token-file", args.pcap_token_file.is_some()),
+    ];
+    match options.iter().find(|(_, given)| *given) {
+        Some((option, _)) => Err(Failure::Usage(format!(
+            "with --targets, {option} has no place: each sensor's URL and tokens are in the \
+             targets file"
+        ))),
+        None => Ok(()),
+    }
 }
 
 fn refuse_single_report_files(reports: &ReportArgs) -> Result<(), Failure> {
@@ -158,7 +184,8 @@ fn refuse_single_report_files(reports: &ReportArgs) -> Result<(), Failure> {
 
 /// Reads and checks the targets file; errors name its line and column. Listing needs no
 /// token, so only a run checks that each token's variable is set.
-fn read(file: &Path, needs_tokens: bool) -> Result<Vec<Entry>, Failure> {
+/// The sensors of `file`; `needs_tokens` says, by name, whose token sources must be there.
+fn read(file: &Path, needs_tokens: &dyn Fn(&str) -> bool) -> Result<Vec<Entry>, Failure> {
     let name = file.display().to_string();
     let text = std::fs::read_to_string(file)
         .map_err(|e| Failure::Usage(format!("cannot read {name}: {e}")))?;
@@ -168,7 +195,7 @@ fn read(file: &Path, needs_tokens: bool) -> Result<Vec<Entry>, Failure> {
     for spanned in parsed.targets {
         let entry = spanned.value;
         let at = &spanned.referenced;
-        if let Err(message) = check_entry(&entry, needs_tokens) {
+        if let Err(message) = check_entry(&entry, needs_tokens(&entry.name)) {
             return Err(ContractError::spanned(&name, at, message).into());
         }
         if entries.iter().any(|e| e.name == entry.name) {
@@ -324,23 +351,15 @@ fn finish_all(
         }
     }
     let matrix = matrix(&rows, contract);
-    let mut stdout = std::io::stdout().lock();
-    // A closed pipe ends the output quietly.
-    let _ = stdout
-        .write_all(matrix.as_bytes())
-        .and_then(|()| stdout.flush());
+    run::say(&args.harness, &matrix);
     if let Some(dir) = &args.reports.results_dir {
         std::fs::create_dir_all(dir)
             .and_then(|()| std::fs::write(dir.join("matrix.md"), &matrix))
             .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", dir.display())))?;
     }
     let code = fleet_status(sensors, status);
-    // A closed pipe ends the output quietly.
-    let _ = writeln!(
-        std::io::stdout(),
-        "exit status {code}: {}",
-        meaning(code, sensors)
-    );
+    let line = format!("exit status {code}: {}\n", meaning(code, sensors));
+    run::say(&args.harness, &line);
     Ok(code)
 }
 
@@ -389,7 +408,7 @@ fn matrix(rows: &[(&str, Result<Vec<Record>, String>)], contract: &Contract) -> 
                 .filter(|r| r.outcome.verdict == Verdict::Fail)
                 .count()
                 .to_string(),
-            Err(why) => why.replace('|', "\\|"),
+            Err(why) => cell_text(why),
         };
         out.push_str(&format!("| {name} | {} | {failed} |\n", cells.join(" | ")));
     }
@@ -410,6 +429,17 @@ fn cell(records: &[Record], rule: &str) -> &'static str {
 
 /// Sensors and tests done, on stderr: one updated line on a terminal, a line per finished
 /// sensor otherwise.
+/// Why a sensor was not reached, short enough for a table cell (its whole line was printed
+/// when it happened).
+fn cell_text(why: &str) -> String {
+    const LONGEST: usize = 80;
+    let flat = why.replace('|', "\\|").replace('\n', " ");
+    match flat.char_indices().nth(LONGEST) {
+        Some((cut, _)) => format!("{}…", &flat[..cut]),
+        None => flat,
+    }
+}
+
 /// A sensor's place among those whose tests run at once (`--sensors-at-once`): its first test
 /// to start takes one, and its last to be decided gives it up.
 pub(crate) struct Admission {
@@ -506,7 +536,8 @@ impl Progress {
             );
         } else if finished {
             eprintln!(
-                "sensor {name}: {tests} tests done ({sensors}/{} sensors)",
+                "sensor {name}: {tests} test{} done ({sensors}/{} sensors)",
+                if *tests == 1 { "" } else { "s" },
                 self.sensors.len()
             );
         }

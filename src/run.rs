@@ -32,6 +32,11 @@ pub(crate) struct Prepared {
 
 /// Runs the suite; the exit status is 0 when no test failed, 1 when one did.
 pub fn run(mut args: RunArgs) -> Result<u8, Failure> {
+    if args.harness.test_threads == Some(0) {
+        return Err(Failure::Usage(
+            "--test-threads must be at least 1".to_owned(),
+        ));
+    }
     let contract = Arc::new(load_contract(&args.contract)?);
     let tests = suite::expand(&contract);
     if args.harness.list {
@@ -54,9 +59,7 @@ pub fn run(mut args: RunArgs) -> Result<u8, Failure> {
         return crate::fleet::run(args, &file, contract, &tests);
     }
     if selected(&args.harness, &tests, None) == 0 {
-        return Err(Failure::Usage(
-            "no test is selected: the filter or --skip leaves none (see --list)".to_owned(),
-        ));
+        return Err(nothing_selected(&args.harness, ""));
     }
     check_report_paths(&args.reports)?;
     let started_ms = now_ms();
@@ -114,6 +117,27 @@ pub(crate) fn selected(harness: &Arguments, tests: &[Test], prefix: Option<&str>
     tests.iter().filter(chosen).count()
 }
 
+/// Prints what the run has to say to a person: on stdout, or on stderr when `--format json`
+/// keeps stdout for libtest's JSON lines. A closed pipe ends the output quietly.
+pub(crate) fn say(harness: &Arguments, text: &str) {
+    if matches!(harness.format, Some(libtest_mimic::FormatSetting::Json)) {
+        use std::io::Write as _;
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    } else {
+        report::emit(text);
+    }
+}
+
+/// Why no test is selected (`of_any` names a fleet's sensors).
+pub(crate) fn nothing_selected(harness: &Arguments, of_any: &str) -> Failure {
+    let why = if harness.bench {
+        "--bench selects benchmarks, and the suite has none".to_owned()
+    } else {
+        format!("the filter or --skip leaves none{of_any} (see --list)")
+    };
+    Failure::Usage(format!("no test is selected: {why}"))
+}
+
 /// Whether the filter, `--skip` and `--ignored` of `harness` let the test `name` run.
 fn runs(harness: &Arguments, name: &str, ignored: bool) -> bool {
     let probe = Trial::test(name, || Ok(())).with_ignored_flag(ignored);
@@ -134,11 +158,16 @@ fn check_report_paths(reports: &ReportArgs) -> Result<(), Failure> {
         &reports.summary,
     ];
     for path in files.into_iter().flatten() {
+        let existed = path.exists();
         std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(path)
             .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", path.display())))?;
+        // A run that ends early leaves no empty report behind.
+        if !existed {
+            let _ = std::fs::remove_file(path);
+        }
     }
     Ok(())
 }
@@ -180,7 +209,10 @@ pub(crate) fn finish(
     let info = run_info(args, target, context, started_ms);
     let redactor = &context.redactor;
     if print_summary {
-        report::emit(&redactor.redact(&report::summary(&info, &records)));
+        say(
+            &args.harness,
+            &redactor.redact(&report::summary(&info, &records)),
+        );
     }
     write_reports(reports, &info, &records, redactor)?;
     Ok(records)
@@ -525,7 +557,8 @@ async fn precheck(client: &Client, builtin: bool) -> Result<Clock, Failure> {
     };
     if matches!(answer.status, 401 | 403) {
         return Err(Failure::TokenRejected(format!(
-            "the sensor rejected the token ({} on {}): check --token-file or SENSOR_TOKEN",
+            "the sensor rejected the token ({} on {}): check --token, --token-file or \
+             SENSOR_TOKEN (token-env or token-file in a targets file)",
             answer.status, answer.exchange.url
         )));
     }

@@ -209,3 +209,97 @@ fn no_selected_test_is_a_usage_error() {
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
     assert!(text(&output).contains("no test is selected"));
 }
+
+#[test]
+fn zero_test_threads_is_a_usage_error() {
+    let output = binary()
+        .args(["run", "--test-threads", "0", "::A5::"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(
+        text(&output).contains("--test-threads"),
+        "{}",
+        text(&output)
+    );
+}
+
+/// A run that cannot reach its target leaves no empty report files behind.
+#[test]
+fn an_early_end_leaves_no_empty_reports() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!(
+        "https://127.0.0.1:{}",
+        listener.local_addr().unwrap().port()
+    );
+    drop(listener);
+    let dir = std::env::temp_dir().join(format!("early-end-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (json, junit) = (dir.join("report.json"), dir.join("junit.xml"));
+    let output = binary()
+        .args(["run", "--url", &url, "--token", "t"])
+        .arg("--json")
+        .arg(&json)
+        .arg("--junit")
+        .arg(&junit)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+    assert!(!json.exists() && !junit.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `--format json` keeps stdout for libtest's JSON lines: the summary goes to stderr.
+#[test]
+fn json_format_gives_only_json_lines() {
+    let output = binary()
+        .args(["run", "--format", "json", "::A5::"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.lines().count() > 2);
+    for line in stdout.lines() {
+        assert!(
+            serde_json::from_str::<serde_json::Value>(line).is_ok(),
+            "{line}"
+        );
+    }
+    assert!(String::from_utf8_lossy(&output.stderr).contains("exit status 0"));
+}
+
+/// Plain HTTP sent to a TLS port says to try https.
+#[test]
+fn http_to_a_tls_port_suggests_https() {
+    let sensor = Sensor::start(&[]);
+    let url = sensor.url.replace("https://", "http://");
+    let output = binary()
+        .args(["run", "--url", &url, "--token", "t"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+    assert!(text(&output).contains("try https://"), "{}", text(&output));
+}
+
+/// The case the README shows loads as it is written there.
+#[test]
+fn the_readme_case_example_loads() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("```yaml\ncases:\n")
+        .expect("the README shows a case")
+        + 8;
+    let end = start + readme[start..].find("```").unwrap();
+    let dir = std::env::temp_dir().join(format!("readme-case-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("readme.yaml"), &readme[start..end]).unwrap();
+    let output = binary()
+        .args(["run", "--list", "--cases"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("::A10::unknown-type-ignored::"));
+}

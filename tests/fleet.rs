@@ -166,7 +166,7 @@ fn a_filter_by_sensor_counts_that_sensors_tests() {
     assert!(count > 1);
     let progress = String::from_utf8_lossy(&output.stderr);
     assert!(
-        progress.contains(&format!("sensor plant-b: {count} tests done (2/2 sensors)")),
+        progress.contains(&format!("sensor plant-b: {count} tests done (1/1 sensors)")),
         "{progress}"
     );
     assert!(!progress.contains("sensor plant-a"), "{progress}");
@@ -244,4 +244,44 @@ fn report_ms(text: &str) -> i64 {
         parts.next().unwrap_or(0),
     );
     (((day * 24 + h) * 60 + m) * 60 + s) * 1000 + ms
+}
+
+/// A sensor that a filter leaves no test of is neither reached nor asked for its token, and
+/// the options of a single target are refused.
+#[test]
+fn a_filtered_out_sensor_is_not_reached() {
+    let good = Sensor::start(&[]);
+    let scratch = Scratch::new("fleet-filtered-out");
+    let dead = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let file = scratch.path("targets.yaml");
+    let yaml = format!(
+        "targets:\n  - name: plant-a\n    url: {}\n    token-env: FLEET_TOKEN\n    \
+         insecure: true\n  - name: plant-dead\n    url: https://127.0.0.1:{dead}\n    \
+         token-env: FLEET_UNSET_TOKEN\n",
+        good.url
+    );
+    std::fs::write(&file, yaml).unwrap();
+    let fleet = |extra: &[&str]| {
+        binary()
+            .args(["run", "--targets", &file])
+            .args(extra)
+            .env("FLEET_TOKEN", TOKEN)
+            .env_remove("FLEET_UNSET_TOKEN")
+            .env_remove("SENSOR_TOKEN")
+            .output()
+            .unwrap()
+    };
+    let output = fleet(&["plant-a::alerts-v1::A6::"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(!text(&output).contains("plant-dead"), "{}", text(&output));
+    let refused = fleet(&["--token", "x", "plant-a::alerts-v1::A6::"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("--token has no place"),
+        "{}",
+        text(&refused)
+    );
 }

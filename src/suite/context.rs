@@ -426,7 +426,9 @@ impl Context {
 }
 
 fn no_pcap_token() -> String {
-    "no pcap token: give --pcap-token-file, SENSOR_PCAP_TOKEN or --pcap-token".to_owned()
+    "no pcap token: give --pcap-token, --pcap-token-file or SENSOR_PCAP_TOKEN (pcap-token-env \
+     or pcap-token-file in a targets file)"
+        .to_owned()
 }
 
 /// The answer in `sent` when it is a 2xx list.

@@ -583,6 +583,12 @@ fn classify(error: &reqwest::Error) -> (TransportKind, String) {
     if error.is_timeout() {
         return (TransportKind::Timeout, format!("timed out: {text}"));
     }
+    if text.contains("invalid HTTP version parsed") {
+        return (
+            TransportKind::Connect,
+            format!("cannot connect: {NOT_HTTP} ({text})"),
+        );
+    }
     if error.is_connect() {
         return (TransportKind::Connect, format!("cannot connect: {text}"));
     }
@@ -602,6 +608,8 @@ const CLIENT_CERTIFICATE_REFUSED: &str = "the sensor refused the client certific
                                           --client-cert and --client-key";
 const NOT_TLS: &str = "the server does not speak TLS there: check the URL's scheme (http or \
                        https) and port";
+const NOT_HTTP: &str = "the server does not answer plain HTTP there (does it want TLS? try \
+                        https://)";
 const HANDSHAKE: &str =
     "the TLS handshake failed: check the URL's scheme and port, --cacert, or --insecure";
 
