@@ -293,12 +293,14 @@ fn fleet() {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(50);
-    // Tests that wait for a sensor's timeline end on one of its ticks, a second apart: a run
-    // lands on one tick or the next, so each side is run several times and both ends shown.
+    // Tests that wait for a sensor's timeline end on one of its ticks: a run lands on one tick
+    // or the next, so each side is run several times and both ends shown. Each run gets fresh
+    // sensors: a sensor caches events answers, and a run started within ten seconds of the
+    // last one sends some of the same fresh values, so it would meet the last run's answers.
     let (mut one, mut many) = (Vec::new(), Vec::new());
-    let sensors: Vec<Sensor> = (0..size).map(|_| Sensor::start()).collect();
     for _ in 0..5 {
         one.push(fleet_run(&[Sensor::start()]));
+        let sensors: Vec<Sensor> = (0..size).map(|_| Sensor::start()).collect();
         many.push(fleet_run(&sensors));
     }
     let range = |times: &mut Vec<f64>| {
