@@ -184,62 +184,60 @@ impl Client {
         url
     }
 
-    /// Sends one GET, retrying 429 and 503 after their `Retry-After`. Once the run's deadline
-    /// has passed nothing is sent, and a request (or a wait) still running then is abandoned.
+    /// Sends one GET, retrying 429 and 503 after their `Retry-After`, and reads the answer.
+    /// Once the run's deadline has passed nothing is sent, and a request (or a wait) still
+    /// running then is abandoned; an answer that has come is read whatever the time.
     pub async fn get(
         &self,
         url: &reqwest::Url,
         credential: Credential,
         reading: &Reading<'_>,
     ) -> Sent {
-        let Some(deadline) = self.options.deadline else {
-            return self.get_retrying(url, credential, reading).await;
+        let fetched = match self.options.deadline {
+            None => self.fetch_retrying(url, credential).await,
+            // Checked first: a future polled once may already have written its request.
+            Some(deadline) if Instant::now() >= deadline => {
+                Err(self.failed(url, credential, deadline_passed("before it was sent")))
+            }
+            Some(deadline) => {
+                let fetching = self.fetch_retrying(url, credential);
+                match tokio::time::timeout_at(deadline.into(), fetching).await {
+                    Ok(fetched) => fetched,
+                    Err(_) => {
+                        Err(self.failed(url, credential, deadline_passed("before an answer came")))
+                    }
+                }
+            }
         };
-        // Checked first: a future polled once may already have written its request.
-        if Instant::now() >= deadline {
-            return Err(self.failed(url, credential, deadline_passed("before it was sent")));
-        }
-        let sent = self.get_retrying(url, credential, reading);
-        match tokio::time::timeout_at(deadline.into(), sent).await {
-            Ok(sent) => sent,
-            Err(_) => Err(self.failed(url, credential, deadline_passed("before an answer came"))),
-        }
+        let (exchange, head, body) = fetched?;
+        Ok(answer(exchange, head, body, reading, &self.items).await)
     }
 
-    async fn get_retrying(
+    async fn fetch_retrying(
         &self,
         url: &reqwest::Url,
         credential: Credential,
-        reading: &Reading<'_>,
-    ) -> Sent {
+    ) -> Result<Fetched, TransportError> {
         let mut attempt = 0;
         loop {
-            let sent = self.get_once(url, credential, reading).await;
-            let retry = match &sent {
-                Ok(received)
-                    if matches!(received.answer.status, 429 | 503) && attempt < RETRIES =>
-                {
-                    received.retry_after
-                }
-                _ => None,
-            };
-            match retry {
+            let fetched = self.fetch_once(url, credential).await?;
+            let busy = matches!(fetched.1.status, 429 | 503) && attempt < RETRIES;
+            match fetched.1.retry_after.filter(|_| busy) {
                 Some(wait) => {
                     tracing::info!("{} asked to wait {} s", url, wait.as_secs());
                     tokio::time::sleep(wait).await;
                     attempt += 1;
                 }
-                None => return sent.map(|s| s.answer),
+                None => return Ok(fetched),
             }
         }
     }
 
-    async fn get_once(
+    async fn fetch_once(
         &self,
         url: &reqwest::Url,
         credential: Credential,
-        reading: &Reading<'_>,
-    ) -> Result<Received, TransportError> {
+    ) -> Result<Fetched, TransportError> {
         let permit = self.in_flight.acquire().await.map_err(|_| {
             let message = "the client was shut down".to_owned();
             self.failed(url, credential, (TransportKind::Other, message))
@@ -258,7 +256,7 @@ impl Client {
         };
         let result = self.fetch(url, credential).await;
         exchange.duration_ms = started.elapsed().as_millis() as u64;
-        // Parsing the body is no load on the sensor: the next request may go.
+        // The body has come: parsing it is no load on the sensor, so the next request may go.
         drop(permit);
         let (head, body) = match result {
             Ok(fetched) => fetched,
@@ -274,7 +272,7 @@ impl Client {
         exchange.status = Some(head.status);
         exchange.body_bytes = body.len() as u64;
         tracing::info!("{exchange}");
-        Ok(Received::read(exchange, head, body, reading, &self.items).await)
+        Ok((exchange, head, body))
     }
 
     async fn fetch(
@@ -441,35 +439,27 @@ impl Head {
     }
 }
 
-/// An answer and what the client itself needs of it.
-struct Received {
-    answer: Answer,
-    retry_after: Option<Duration>,
-}
+/// A request's exchange, the head of its answer and the body, not read yet.
+type Fetched = (Exchange, Head, Bytes);
 
-impl Received {
-    async fn read(
-        exchange: Exchange,
-        head: Head,
-        mut raw: Bytes,
-        reading: &Reading<'_>,
-        items: &json::Memo,
-    ) -> Self {
-        let body = read_body(&mut raw, &head, reading, items).await;
-        let keep = raw.len() <= KEPT_BODY || reading.binary;
-        let answer = Answer {
-            exchange,
-            status: head.status,
-            content_type: head.content_type,
-            location: head.location,
-            date: head.date,
-            body,
-            raw: keep.then_some(raw),
-        };
-        Received {
-            answer,
-            retry_after: head.retry_after,
-        }
+/// The answer to one request, its body read as `reading` says.
+async fn answer(
+    exchange: Exchange,
+    head: Head,
+    mut raw: Bytes,
+    reading: &Reading<'_>,
+    items: &json::Memo,
+) -> Answer {
+    let body = read_body(&mut raw, &head, reading, items).await;
+    let keep = raw.len() <= KEPT_BODY || reading.binary;
+    Answer {
+        exchange,
+        status: head.status,
+        content_type: head.content_type,
+        location: head.location,
+        date: head.date,
+        body,
+        raw: keep.then_some(raw),
     }
 }
 
