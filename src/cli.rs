@@ -9,6 +9,11 @@ use std::process::ExitCode;
 /// Checks whether a server honours the alert management REST API of an OT sensor.
 #[derive(Debug, Parser)]
 #[command(name = "sensor-conformance", version, about)]
+// The harness's options bring libtest's help layout and closing words; `run` has its own.
+#[command(mut_subcommand("run", |run| run
+    .override_usage("sensor-conformance run [OPTIONS] [FILTER]")
+    .help_template("{about-with-newline}\n{usage-heading} {usage}\n\n{all-args}")
+    .after_help("")))]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -37,8 +42,30 @@ pub struct ContractArgs {
     pub schemas: Option<PathBuf>,
 }
 
-/// Options of `run`.
+/// Options of `run`. The test harness's own options are libtest's; those that mean nothing
+/// here are hidden, and the rest say what they do in this suite.
 #[derive(Debug, Clone, Args)]
+#[command(
+    mut_arg("ignored", |a| a.help("Run only the opt-in tests (marked ignored: long waits)")),
+    mut_arg("include_ignored", |a| a.help("Run the opt-in tests too")),
+    mut_arg("list", |a| a.help("List every test without running one (no network, no token)")),
+    mut_arg("test", |a| a.hide(true)),
+    mut_arg("bench", |a| a.hide(true)),
+    mut_arg("nocapture", |a| a.hide(true)),
+    mut_arg("show_output", |a| a.hide(true)),
+    mut_arg("unstable_flags", |a| a.hide(true)),
+    mut_arg("logfile", |a| a.hide(true)),
+    mut_arg("test_threads", |a| a
+        .help("Threads that collect verdicts (default 1): the tests run as tasks, and \
+               --concurrency bounds their requests")
+        .long_help(None::<&str>)),
+    mut_arg("quiet", |a| a.help("One character per test (--format terse)").long_help(None::<&str>)),
+    mut_arg("format", |a| a
+        .help("pretty: a line per test; terse: a character per test; json: a JSON event per \
+               line on stdout (the summary goes to stderr)")
+        .long_help(None::<&str>)
+        .hide_possible_values(true)),
+)]
 pub struct RunArgs {
     /// The target; without it the reference sensor starts on loopback.
     #[arg(long, env = "SENSOR_URL")]
