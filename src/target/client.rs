@@ -144,16 +144,21 @@ impl Client {
     /// `error`, with its cause when it names none and a handshake of the client's own finds
     /// that the sensor asks for a client certificate that this run does not give.
     pub async fn explain(&self, error: TransportError) -> TransportError {
-        let unexplained = matches!(error.kind, TransportKind::Connect | TransportKind::Other);
+        let unexplained = match error.kind {
+            TransportKind::Connect | TransportKind::Other => true,
+            TransportKind::Tls => error.message.contains(HANDSHAKE),
+            _ => false,
+        };
         if !unexplained
             || self.options.identity.is_some()
-            || !super::handshake::asks_for_client_certificate(&self.base).await
+            || !super::handshake::asks_for_client_certificate(&self.base, self.options.deadline)
+                .await
         {
             return error;
         }
         TransportError {
             kind: TransportKind::Tls,
-            message: format!("TLS: {CLIENT_CERTIFICATE_WANTED} ({})", error.message),
+            message: format!("TLS: {CLIENT_CERTIFICATE_ASKED} ({})", error.message),
             ..error
         }
     }
@@ -573,6 +578,10 @@ fn classify(error: &reqwest::Error) -> (TransportKind, String) {
     if error.is_timeout() {
         return (TransportKind::Timeout, format!("timed out: {text}"));
     }
+    if text.contains("close_notify") {
+        let message = format!("the connection was closed before an answer came ({text})");
+        return (TransportKind::Other, message);
+    }
     if text.contains("invalid HTTP version parsed") {
         return (
             TransportKind::Connect,
@@ -594,6 +603,9 @@ const OTHER_NAME: &str = "the certificate is for another host name: use the name
                           for, or accept it with --insecure";
 const CLIENT_CERTIFICATE_WANTED: &str = "the sensor asks for a client certificate: give it with \
                                          --client-cert FILE and its key with --client-key FILE";
+const CLIENT_CERTIFICATE_ASKED: &str = "the sensor asks for a client certificate and ended the \
+                                        connection without one: give it with --client-cert FILE \
+                                        and its key with --client-key FILE";
 const CLIENT_CERTIFICATE_REFUSED: &str = "the sensor refused the client certificate: check \
                                           --client-cert and --client-key";
 const NOT_TLS: &str = "the server does not speak TLS there: check the URL's scheme (http or \

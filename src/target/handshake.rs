@@ -16,8 +16,11 @@ use std::time::Duration;
 const PATIENCE: Duration = Duration::from_secs(5);
 
 /// Whether the TLS server of `url` asks for a client certificate; `false` when that cannot be
-/// found out (not `https`, unreachable, no handshake in time).
-pub async fn asks_for_client_certificate(url: &reqwest::Url) -> bool {
+/// found out (not `https`, unreachable, no handshake in time or before `deadline`).
+pub async fn asks_for_client_certificate(
+    url: &reqwest::Url,
+    deadline: Option<std::time::Instant>,
+) -> bool {
     let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
         return false;
     };
@@ -43,7 +46,10 @@ pub async fn asks_for_client_certificate(url: &reqwest::Url) -> bool {
         let tcp = tokio::net::TcpStream::connect((host, port)).await.ok()?;
         connector.connect(name, tcp).await.ok()
     };
-    let _ = tokio::time::timeout(PATIENCE, handshake).await;
+    let patience = deadline.map_or(PATIENCE, |d| {
+        PATIENCE.min(d.saturating_duration_since(std::time::Instant::now()))
+    });
+    let _ = tokio::time::timeout(patience, handshake).await;
     asked.0.load(Ordering::Relaxed)
 }
 
