@@ -94,7 +94,12 @@ impl Store {
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
     secrets: Vec<String>,
+    /// What stands for a secret: one that holds none, so that redacting twice changes nothing.
+    marker: &'static str,
 }
+
+/// Markers for a secret, the first that holds no secret is used.
+const MARKERS: [&str; 5] = ["[REDACTED]", "[redacted]", "<redacted>", "<hidden>", "***"];
 
 impl Redactor {
     pub fn new(secrets: impl IntoIterator<Item = String>) -> Self {
@@ -104,7 +109,11 @@ impl Redactor {
         secrets.dedup();
         // Longer first, so a token that contains another is removed whole.
         secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        Redactor { secrets }
+        let marker = MARKERS
+            .into_iter()
+            .find(|m| !secrets.iter().any(|s| m.contains(s.as_str())))
+            .unwrap_or("");
+        Redactor { secrets, marker }
     }
 
     /// The length of the longest secret, in bytes.
@@ -116,7 +125,7 @@ impl Redactor {
         let mut text = text.to_owned();
         for secret in &self.secrets {
             if text.contains(secret.as_str()) {
-                text = text.replace(secret.as_str(), "[REDACTED]");
+                text = text.replace(secret.as_str(), self.marker);
             }
         }
         text
@@ -154,6 +163,19 @@ fn spellings(secret: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A secret that the usual marker holds gets another marker, so redacting twice changes
+    /// nothing and no part of the secret is left.
+    #[test]
+    fn redacting_again_changes_nothing() {
+        for secret in ["T", "RED", "E", "sensor-token-1234"] {
+            let redactor = Redactor::new([secret.to_owned()]);
+            let text = format!("GET ?toTime=1 with {secret} in SENSOR_PCAP_TOKEN");
+            let once = redactor.redact(&text);
+            assert_eq!(redactor.redact(&once), once, "{secret}");
+            assert!(!once.contains(secret), "{secret}: {once}");
+        }
+    }
 
     #[test]
     fn redacts_escaped_spellings() {
