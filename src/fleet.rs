@@ -85,6 +85,16 @@ pub fn run(
     if entries.is_empty() {
         return Err(run::nothing_selected(&args.harness, " of any sensor"));
     }
+    if let Some(dir) = &args.reports.results_dir {
+        for entry in &entries {
+            let reports = ReportArgs {
+                results_dir: Some(dir.join(&entry.name)),
+                ..args.reports.clone()
+            };
+            run::check_report_paths(&reports)?;
+        }
+        let _ = std::fs::remove_file(dir.join("matrix.md"));
+    }
     let started_ms = crate::target::now_ms();
     let runtime = crate::cli::runtime()?;
     let sensors = prepare_all(&args, &entries, &runtime, &contract);
@@ -366,12 +376,13 @@ fn finish_all(
 /// The fleet's exit status in words.
 fn meaning(code: u8, sensors: &[Sensor]) -> String {
     let not_reached = sensors.iter().filter(|s| s.prepared.is_err()).count();
+    let plural = if sensors.len() == 1 { "" } else { "s" };
     match code {
-        0 => format!("no test failed on {} sensors", sensors.len()),
+        0 => format!("no test failed on {} sensor{plural}", sensors.len()),
         1 => "at least one test failed (see the matrix)".to_owned(),
         2 => "a sensor's options or token are wrong (see the lines above)".to_owned(),
         _ => format!(
-            "{not_reached} of {} sensors could not be reached",
+            "{not_reached} of {} sensor{plural} could not be reached",
             sensors.len()
         ),
     }

@@ -144,30 +144,24 @@ fn runs(harness: &Arguments, name: &str, ignored: bool) -> bool {
     !harness.is_filtered_out(&probe) && !harness.is_ignored(&probe)
 }
 
-/// Makes sure every report can be written before a single request is sent: a run's results
-/// are not lost to a mistyped path at its end.
-fn check_report_paths(reports: &ReportArgs) -> Result<(), Failure> {
+/// Makes sure every report can be written before a single request is sent (a run's results
+/// are not lost to a mistyped path at its end), and removes what an earlier run left there:
+/// a run that ends early leaves no report, never an empty or a stale one.
+pub(crate) fn check_report_paths(reports: &ReportArgs) -> Result<(), Failure> {
     if let Some(dir) = &reports.results_dir {
         std::fs::create_dir_all(dir)
             .map_err(|e| Failure::Usage(format!("cannot create {}: {e}", dir.display())))?;
     }
-    let files = [
-        &reports.junit,
-        &reports.json,
-        &reports.html,
-        &reports.summary,
-    ];
-    for path in files.into_iter().flatten() {
-        let existed = path.exists();
+    for path in report_paths(reports)
+        .into_iter()
+        .flat_map(|(_, paths)| paths)
+    {
         std::fs::OpenOptions::new()
             .create(true)
             .append(true)
-            .open(path)
+            .open(&path)
             .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", path.display())))?;
-        // A run that ends early leaves no empty report behind.
-        if !existed {
-            let _ = std::fs::remove_file(path);
-        }
+        let _ = std::fs::remove_file(&path);
     }
     Ok(())
 }

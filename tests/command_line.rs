@@ -224,9 +224,10 @@ fn zero_test_threads_is_a_usage_error() {
     );
 }
 
-/// A run that cannot reach its target leaves no empty report files behind.
+/// A run that cannot reach its target leaves no report files behind: neither empty ones nor
+/// an earlier run's, which would read as that run's verdict.
 #[test]
-fn an_early_end_leaves_no_empty_reports() {
+fn an_early_end_leaves_no_empty_or_stale_reports() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!(
         "https://127.0.0.1:{}",
@@ -236,6 +237,7 @@ fn an_early_end_leaves_no_empty_reports() {
     let dir = std::env::temp_dir().join(format!("early-end-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let (json, junit) = (dir.join("report.json"), dir.join("junit.xml"));
+    std::fs::write(&json, "{\"exit\": {\"status\": 0}}").unwrap();
     let output = binary()
         .args(["run", "--url", &url, "--token", "t"])
         .arg("--json")
