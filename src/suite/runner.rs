@@ -565,10 +565,14 @@ async fn latest(
         .iter()
         .filter_map(|i| Some((i.digest, i.time?)))
         .collect();
-    for kind in common_types(items, types) {
+    // The per-type answers do not depend on each other: they are asked for together, within
+    // the client's bounds, so that a sensor's latency is waited for once, not once per type.
+    let per_type = common_types(items, types).into_iter().map(|kind| {
         let mut resolved = gathered.subject.0.clone();
         resolved.query = format!("{}&type={kind}", resolved.query);
-        let sent = context.fetch(&resolved).await;
+        async move { context.fetch(&resolved).await }
+    });
+    for sent in futures_util::future::join_all(per_type).await {
         exchanges.push(exchange_of(&sent));
         let more = sent_items(&sent);
         known.extend(more.iter().filter_map(|i| Some((i.digest, i.time?))));
