@@ -1,7 +1,8 @@
 //! The whole suite, start-up, and fleets, measured as a user runs them (whole processes of the
 //! release binary against reference sensors on loopback), each next to its yardstick:
 //! - harness overhead: the suite against replaying the very requests it sent with a bare
-//!   HTTP client at the same concurrency, each against a fresh sensor;
+//!   HTTP client at the same concurrency, each against a fresh sensor, on bare loopback and
+//!   with the sensor waiting 1, 5 and 20 ms before each answer, as across a network;
 //! - start-up: `run --list`, which touches no network;
 //! - fleets: 50 sensors in one run against one.
 //!
@@ -26,6 +27,11 @@ struct Sensor {
 
 impl Sensor {
     fn start() -> Sensor {
+        Sensor::with_latency(0)
+    }
+
+    /// A sensor that waits `latency` milliseconds before each answer.
+    fn with_latency(latency: u64) -> Sensor {
         let mut child = Command::new(BINARY)
             .args([
                 "serve",
@@ -36,6 +42,7 @@ impl Sensor {
                 TOKEN,
             ])
             .args(["--pcap-token", PCAP_TOKEN])
+            .args(["--latency", &latency.to_string()])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -88,8 +95,8 @@ fn scratch(name: &str) -> std::path::PathBuf {
 }
 
 /// Runs the suite against a fresh sensor; returns its time and the requests it sent.
-fn suite_once() -> (f64, Vec<(String, String)>) {
-    let sensor = Sensor::start();
+fn suite_once(latency: u64) -> (f64, Vec<(String, String)>) {
+    let sensor = Sensor::with_latency(latency);
     let report = scratch("report.json");
     let started = Instant::now();
     let output = Command::new(BINARY)
@@ -146,8 +153,8 @@ fn sent_requests(report: &serde_json::Value) -> Vec<(String, String)> {
 /// Replays `requests` as a whole process, as the suite runs: this benchmark started again in
 /// replay mode, with a bare client, eight in flight, against a fresh sensor; with `parse`, each
 /// JSON body is also parsed into a `serde_json::Value`. Returns the process's time.
-fn replay(requests: &[(String, String)], parse: bool) -> f64 {
-    let sensor = Sensor::start();
+fn replay(requests: &[(String, String)], parse: bool, latency: u64) -> f64 {
+    let sensor = Sensor::with_latency(latency);
     let base = reqwest::Url::parse(&requests[0].0).expect("URL");
     let target = reqwest::Url::parse(&sensor.url).expect("URL");
     let (from, to) = (
@@ -217,25 +224,28 @@ fn replay_process(file: &str) {
     });
 }
 
+/// Per-answer latencies the overhead is measured at: none (loopback, where only CPU counts),
+/// then as across a fast and a slower network.
+const LATENCIES_MS: [u64; 4] = [0, 1, 5, 20];
+
 fn overhead() {
-    let (mut suite, mut bare, mut parsed, mut count) = (f64::MAX, f64::MAX, f64::MAX, 0);
-    for _ in 0..5 {
-        let (elapsed, requests) = suite_once();
-        suite = suite.min(elapsed);
-        bare = bare.min(replay(&requests, false));
-        parsed = parsed.min(replay(&requests, true));
-        count = requests.len();
+    println!("harness overhead (E8/E9 waits skipped; whole processes; best of 5):");
+    println!("  latency   suite    bare replay  ratio   replay + parse to Value  ratio");
+    for latency in LATENCIES_MS {
+        let (mut suite, mut bare, mut parsed, mut count) = (f64::MAX, f64::MAX, f64::MAX, 0);
+        for _ in 0..5 {
+            let (elapsed, requests) = suite_once(latency);
+            suite = suite.min(elapsed);
+            bare = bare.min(replay(&requests, false, latency));
+            parsed = parsed.min(replay(&requests, true, latency));
+            count = requests.len();
+        }
+        println!(
+            "  {latency:>4} ms  {suite:>7.3} s  {bare:>7.3} s    {:>5.2}   {parsed:>7.3} s                {:>5.2}   ({count} requests, 8 in flight)",
+            suite / bare,
+            suite / parsed
+        );
     }
-    println!("harness overhead ({count} requests, E8/E9 waits skipped; whole processes):");
-    println!("  suite                          {suite:>7.3} s");
-    println!(
-        "  bare replay, 8 in flight       {bare:>7.3} s   ratio {:.2}",
-        suite / bare
-    );
-    println!(
-        "  bare replay + parse to Value   {parsed:>7.3} s   ratio {:.2}",
-        suite / parsed
-    );
 }
 
 fn startup() {

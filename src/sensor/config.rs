@@ -27,6 +27,9 @@ pub struct SensorConfig {
     pub still: bool,
     /// The seed of the dataset.
     pub seed: u64,
+    /// How long each answer waits before it is computed, as if a network lay between the
+    /// sensor and its client.
+    pub latency: std::time::Duration,
 }
 
 impl Default for SensorConfig {
@@ -41,6 +44,7 @@ impl Default for SensorConfig {
             alerts: 600,
             still: false,
             seed: 1,
+            latency: std::time::Duration::ZERO,
         }
     }
 }
@@ -95,6 +99,10 @@ pub struct ServeArgs {
     /// Seed of the dataset
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub seed: u64,
+
+    /// Wait this many milliseconds before each answer, as a sensor across a network would
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub latency: u64,
 }
 
 impl From<ServeArgs> for SensorConfig {
@@ -109,6 +117,7 @@ impl From<ServeArgs> for SensorConfig {
             alerts: args.alerts,
             still: args.still,
             seed: args.seed,
+            latency: std::time::Duration::from_millis(args.latency),
         }
     }
 }
@@ -131,6 +140,7 @@ mod tests {
         assert!(!config.tls);
         assert_eq!(config.alerts, 600);
         assert_eq!(config.seed, 1);
+        assert!(config.latency.is_zero());
         assert!(config.faults.is_empty() && config.variations.is_empty());
     }
 

@@ -97,6 +97,7 @@ impl Drop for RunningSensor {
 struct Shared {
     state: SensorState,
     answers: Arc<Semaphore>,
+    latency: std::time::Duration,
 }
 
 /// Starts a reference sensor; it accepts connections once this returns.
@@ -122,6 +123,7 @@ pub async fn start(config: SensorConfig) -> Result<RunningSensor, SensorError> {
     let shared = Arc::new(Shared {
         state: SensorState::new(&config, now_ms()),
         answers: Arc::new(Semaphore::new(CONCURRENT_ANSWERS)),
+        latency: config.latency,
     });
     let (stop, stopped) = oneshot::channel();
     let task = tokio::spawn(accept_loop(listener, acceptor, shared, stopped));
@@ -238,6 +240,9 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Response<Ful
     let started = Instant::now();
     // Request bodies mean nothing to this API: dropped unread.
     let (parts, _) = request.into_parts();
+    if !shared.latency.is_zero() {
+        tokio::time::sleep(shared.latency).await;
+    }
     let method = parts.method.clone();
     let path = parts.uri.path().to_owned();
     let reply = answer(shared, parts).await;
