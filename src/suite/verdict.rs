@@ -121,8 +121,30 @@ impl Redactor {
         self.secrets.first().map_or(0, String::len)
     }
 
+    /// `text` without its secrets. A server may echo a token in an encoding of its own (JSON
+    /// `\u` escapes, percent-encoding in either case, HTML entities): when the text with such
+    /// escapes decoded holds a secret, the decoded text is given, redacted.
     pub fn redact(&self, text: &str) -> String {
-        let mut text = text.to_owned();
+        let text = self.replace(text.to_owned());
+        match decoded(&text) {
+            Some(plain) if self.holds(&plain) => self.replace(plain),
+            _ => text,
+        }
+    }
+
+    /// Whether `bytes` hold a secret as it is or in one of its spellings.
+    pub fn holds_secret(&self, bytes: &[u8]) -> bool {
+        self.secrets.iter().any(|secret| {
+            let secret = secret.as_bytes();
+            bytes.windows(secret.len()).any(|window| window == secret)
+        })
+    }
+
+    fn holds(&self, text: &str) -> bool {
+        self.secrets.iter().any(|s| text.contains(s.as_str()))
+    }
+
+    fn replace(&self, mut text: String) -> String {
         for secret in &self.secrets {
             if text.contains(secret.as_str()) {
                 text = text.replace(secret.as_str(), self.marker);
@@ -160,9 +182,117 @@ fn spellings(secret: &str) -> Vec<String> {
     all
 }
 
+/// `text` with JSON escapes, percent-encodings and HTML character references decoded, a few
+/// times over (an escape may be escaped in turn); `None` when it has none.
+fn decoded(text: &str) -> Option<String> {
+    let mut plain = text.to_owned();
+    for _ in 0..3 {
+        if !plain.contains(['\\', '%', '&']) {
+            break;
+        }
+        let once = decode_once(&plain);
+        if once == plain {
+            break;
+        }
+        plain = once;
+    }
+    (plain != text).then_some(plain)
+}
+
+fn decode_once(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        let (decoded, used) = escape_at(&bytes[at..]).unwrap_or_else(|| {
+            let mut one = [0; 4];
+            let width = text[at..].chars().next().map_or(1, char::len_utf8);
+            one[..width].copy_from_slice(&bytes[at..at + width]);
+            (one[..width].to_vec(), width)
+        });
+        out.extend(decoded);
+        at += used;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The bytes an escape at the start of `rest` stands for, and its length.
+fn escape_at(rest: &[u8]) -> Option<(Vec<u8>, usize)> {
+    let text = |range: std::ops::Range<usize>| std::str::from_utf8(rest.get(range)?).ok();
+    let character = |c: char| c.to_string().into_bytes();
+    match rest.first()? {
+        b'%' => {
+            let byte = u8::from_str_radix(text(1..3)?, 16).ok()?;
+            Some((vec![byte], 3))
+        }
+        b'\\' => match rest.get(1)? {
+            b'u' => {
+                let unit = u32::from_str_radix(text(2..6)?, 16).ok()?;
+                let low = text(8..12).filter(|_| rest.get(6..8) == Some(b"\\u".as_slice()));
+                let low = low.and_then(|l| u32::from_str_radix(l, 16).ok());
+                match (unit, low) {
+                    (0xD800..=0xDBFF, Some(low @ 0xDC00..=0xDFFF)) => {
+                        let joined = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+                        Some((character(char::from_u32(joined)?), 12))
+                    }
+                    _ => Some((character(char::from_u32(unit)?), 6)),
+                }
+            }
+            escaped @ (b'/' | b'"' | b'\\') => Some((vec![*escaped], 2)),
+            _ => None,
+        },
+        b'&' => {
+            let end = rest.iter().take(12).position(|b| *b == b';')?;
+            let name = text(1..end)?;
+            let c = match name {
+                "amp" => '&',
+                "lt" => '<',
+                "gt" => '>',
+                "quot" => '"',
+                "apos" => '\'',
+                _ => {
+                    let number = name.strip_prefix('#')?;
+                    let code = match number.strip_prefix(['x', 'X']) {
+                        Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                        None => number.parse().ok()?,
+                    };
+                    char::from_u32(code)?
+                }
+            };
+            Some((character(c), end + 1))
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A token a server echoes in an encoding of its own is found and removed all the same.
+    #[test]
+    fn redacts_a_token_the_server_encoded() {
+        let token = "Zx9+q/Lm3=Kp&w<y>";
+        let redactor = Redactor::new([token.to_owned()]);
+        let encoded = [
+            r"Zx9\u002Bq\/Lm3\u003DKp\u0026w\u003Cy\u003E",
+            "Zx9%2bq%2fLm3%3dKp%26w%3cy%3e",
+            "Zx9+q/Lm3=Kp&amp;w&lt;y&gt;",
+            "Zx9&#43;q&#x2F;Lm3=Kp&amp;amp;w&lt;y&gt;",
+            r"\u005A\u0078\u0039+q/Lm3=Kp&w<y>",
+        ];
+        for form in encoded {
+            let text = format!("{{\"echo\": \"{form}\"}} more");
+            let redacted = redactor.redact(&text);
+            assert!(!redacted.contains("Lm3"), "{form}: {redacted}");
+            assert!(redacted.contains("[REDACTED]"), "{form}: {redacted}");
+            assert_eq!(redactor.redact(&redacted), redacted, "{form}");
+        }
+        let harmless = r"a\u0041 %41 &amp; \q &bogus; %zz &#xFFFFFFFF; \ud800";
+        assert_eq!(redactor.redact(harmless), harmless);
+        assert!(redactor.holds_secret(format!("..{token}..").as_bytes()));
+        assert!(!redactor.holds_secret(b"Zx9+q/Lm3"));
+    }
 
     /// A secret that the usual marker holds gets another marker, so redacting twice changes
     /// nothing and no part of the secret is left.

@@ -138,6 +138,12 @@ impl Answer {
     pub fn excerpt(&self, limit: usize, redactor: &crate::suite::Redactor) -> Option<String> {
         let raw = self.raw.as_ref().filter(|r| !r.is_empty())?;
         if matches!(self.body, Body::Binary) {
+            // Bytes shown as hex escape redaction: a body that holds a credential near its
+            // start is not shown at all.
+            let near = &raw[..raw.len().min(limit / 3 + redactor.longest())];
+            if redactor.holds_secret(near) {
+                return Some("(binary; not shown: it holds a credential)".to_owned());
+            }
             let shown = raw.iter().take(limit / 3).map(|b| format!("{b:02x}"));
             let more = if raw.len() > limit / 3 { " …" } else { "" };
             return Some(format!(
@@ -195,5 +201,25 @@ mod tests {
             .excerpt(200, &Redactor::new([token.to_owned()]))
             .unwrap();
         assert!(!excerpt.contains("reference-token"), "{excerpt}");
+    }
+
+    /// A binary body is shown as hex, which redaction cannot see into: one that holds a token
+    /// is not shown.
+    #[test]
+    fn binary_excerpt_never_spells_a_token_in_hex() {
+        let token = "pcap-token-1234";
+        let redactor = Redactor::new([token.to_owned()]);
+        let mut holding = answer(&format!("\u{1}\u{2}{token}"));
+        holding.body = Body::Binary;
+        let excerpt = holding.excerpt(200, &redactor).unwrap();
+        assert!(excerpt.contains("not shown"), "{excerpt}");
+        let mut plain = answer("\u{1}\u{2}capture");
+        plain.body = Body::Binary;
+        assert!(
+            plain
+                .excerpt(200, &redactor)
+                .unwrap()
+                .starts_with("01 02 63")
+        );
     }
 }
