@@ -46,7 +46,7 @@ pub struct ContractArgs {
 /// here are hidden, and the rest say what they do in this suite.
 #[derive(Debug, Clone, Args)]
 #[command(
-    mut_arg("ignored", |a| a.help("Run only the opt-in tests (marked ignored: long waits)")),
+    mut_arg("ignored", |a| a.help("Run only the opt-in tests (cases marked `ignored: true`; the built-in cases have none)")),
     mut_arg("include_ignored", |a| a.help("Run the opt-in tests too")),
     mut_arg("list", |a| a.help("List every test without running one (no network, no token)")),
     mut_arg("test", |a| a.hide(true)),
@@ -134,13 +134,14 @@ pub struct RunArgs {
     pub timeout: u64,
     /// Bound on the whole run, in seconds: after it no request is sent, and the tests not yet
     /// decided fail.
-    #[arg(long, value_name = "S")]
+    #[arg(long, value_name = "S", value_parser = clap::value_parser!(u64).range(0..=604_800))]
     pub deadline: Option<u64>,
     /// Largest body accepted, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 256 << 20)]
     pub max_body: u64,
     /// How long rules that need the timeline to move wait for it, in seconds.
-    #[arg(long, value_name = "S", default_value_t = 20)]
+    #[arg(long, value_name = "S", default_value_t = 20,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub movement_wait: u64,
     #[command(flatten)]
     pub reports: ReportArgs,

@@ -305,3 +305,16 @@ fn the_readme_case_example_loads() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     assert!(String::from_utf8_lossy(&output.stdout).contains("::A10::unknown-type-ignored::"));
 }
+
+/// A deadline of more than a week is a mistake: refused before anything runs.
+#[test]
+fn out_of_range_deadline_is_a_usage_error() {
+    for deadline in ["604801", "18446744073709551615"] {
+        let output = binary()
+            .args(["run", "--list", "--deadline", deadline])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{deadline}");
+        assert!(!String::from_utf8_lossy(&output.stderr).contains("panicked"));
+    }
+}

@@ -99,11 +99,19 @@ impl Template {
     }
 }
 
+/// The largest base of `{fresh:N}`: its values, the base plus a salt and a step per try, stay
+/// far from the end of 64 bits.
+const LARGEST_FRESH: u64 = 1_000_000_000_000_000;
+
 fn placeholder(name: &str) -> Result<Piece, String> {
     if let Some(base) = name.strip_prefix("fresh:") {
         let base = base
             .parse()
-            .map_err(|_| format!("`{{{name}}}`: fresh takes a number"))?;
+            .ok()
+            .filter(|base| *base <= LARGEST_FRESH)
+            .ok_or_else(|| {
+                format!("`{{{name}}}`: fresh takes a whole number up to {LARGEST_FRESH}")
+            })?;
         return Ok(Piece::Fresh(base));
     }
     match name {
@@ -149,5 +157,7 @@ mod tests {
         assert!(Template::parse("x={value").is_err());
         assert!(Template::parse("x=value}").is_err());
         assert!(Template::parse("x={fresh:abc}").is_err());
+        assert!(Template::parse("x={fresh:18446744073709551615}").is_err());
+        assert!(Template::parse("x={fresh:1000000000000000}").is_ok());
     }
 }
