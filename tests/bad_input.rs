@@ -50,6 +50,38 @@ fn malformed_case_file_names_file_line_and_column() {
     refused(&["--token", TOKEN, "--cases", &dir], "broken.yaml:3:11: ");
 }
 
+/// A check's argument and a query that could not be used as written are refused when the cases
+/// load, with their place, not found out one test at a time.
+#[test]
+fn unusable_window_and_query_name_file_line_and_column() {
+    let case = |name: &str, query: &str, expect: &str| {
+        format!(
+            "cases:\n  - name: {name}\n    rule: E4\n    endpoint: events\n    \
+             request: {{query: \"{query}\"}}\n    expect: [{expect}]\n"
+        )
+    };
+    let (scratch, _) = scratch_with(
+        "unusable-window",
+        "window.yaml",
+        &case("w", "minutesTimeFrame=30", "within: {minutes: \"abc\"}"),
+    );
+    let dir = scratch.0.display().to_string();
+    refused(
+        &["--token", TOKEN, "--cases", &dir],
+        "minutes takes a whole number or a placeholder; got `abc`",
+    );
+    let (scratch, _) = scratch_with(
+        "unusable-query",
+        "query.yaml",
+        &case("q", "type=USER LOGIN", "status: 2xx"),
+    );
+    let dir = scratch.0.display().to_string();
+    refused(
+        &["--token", TOKEN, "--cases", &dir],
+        "query.yaml:5:14: `type=USER LOGIN` holds ' '",
+    );
+}
+
 #[test]
 fn unknown_rule_names_file_line_and_column() {
     let dir = format!("{}/tests/fixtures/bad-cases", env!("CARGO_MANIFEST_DIR"));

@@ -1,7 +1,7 @@
 //! The case files: what to request and what must hold, read from YAML and checked against the
 //! catalogue and the schemas before anything is sent.
 
-use super::{Catalogue, ContractError, Schemas, Source, Template};
+use super::{Catalogue, ContractError, Piece, Schemas, Source, Template};
 use serde::Deserialize;
 use serde_saphyr::{Location, Spanned};
 use std::collections::BTreeMap;
@@ -323,6 +323,13 @@ pub fn slug(value: &str) -> String {
                 .collect(),
         })
         .collect()
+}
+
+/// The first character of `text` that a URL does not carry as written (the URL parser would
+/// percent-encode it or drop it), if any.
+fn unsendable(text: &str) -> Option<char> {
+    text.chars()
+        .find(|c| c.is_whitespace() || c.is_control() || !c.is_ascii() || "#\"<>'`".contains(*c))
 }
 
 /// Salts in an hour (one per ten seconds), and the step between tries of one test.
@@ -651,6 +658,20 @@ impl Reader<'_> {
         Template::parse(text).map_err(|message| self.error(at, message))
     }
 
+    /// A window in minutes: a whole number, or a template whose placeholders give one.
+    fn minutes(&self, text: &str, at: &Location) -> Result<Template, ContractError> {
+        let template = self.template(text, at)?;
+        let literal = template
+            .pieces
+            .iter()
+            .all(|piece| matches!(piece, Piece::Text(_)));
+        if literal && text.parse::<u64>().is_err() {
+            let message = format!("minutes takes a whole number or a placeholder; got `{text}`");
+            return Err(self.error(at, message));
+        }
+        Ok(template)
+    }
+
     fn request(&self, raw: &RawRequest, at: &Location) -> Result<Request, ContractError> {
         let endpoint = raw
             .endpoint
@@ -665,7 +686,18 @@ impl Reader<'_> {
         if let Some(path) = raw.path.as_ref().filter(|p| !p.starts_with('/')) {
             return Err(self.error(at, format!("path `{path}` must start with /")));
         }
-        let query = self.template(raw.query.as_deref().unwrap_or_default(), at)?;
+        let text = raw.query.as_deref().unwrap_or_default();
+        for written in raw.path.iter().map(String::as_str).chain([text]) {
+            if let Some(c) = unsendable(written) {
+                let message = format!(
+                    "`{}` holds {c:?}, which a URL cannot carry as written, so it would not be \
+                     sent exactly so; percent-encode it (a space is %20)",
+                    written.escape_debug()
+                );
+                return Err(self.error(at, message));
+            }
+        }
+        let query = self.template(text, at)?;
         Ok(Request {
             endpoint,
             path,
@@ -676,22 +708,16 @@ impl Reader<'_> {
 
     fn values(&self, raw: &[Spanned<String>]) -> Result<Vec<String>, ContractError> {
         raw.iter()
-            .map(|v| {
-                match v
-                    .value
-                    .chars()
-                    .find(|c| c.is_whitespace() || c.is_control() || *c == '#')
-                {
-                    Some(c) => Err(self.error(
-                        &v.referenced,
-                        format!(
-                            "value `{}` holds {c:?}, which a query cannot carry as written; \
+            .map(|v| match unsendable(&v.value) {
+                Some(c) => Err(self.error(
+                    &v.referenced,
+                    format!(
+                        "value `{}` holds {c:?}, which a query cannot carry as written; \
                          percent-encode it (a space is %20)",
-                            v.value.escape_debug()
-                        ),
-                    )),
-                    None => Ok(v.value.clone()),
-                }
+                        v.value.escape_debug()
+                    ),
+                )),
+                None => Ok(v.value.clone()),
             })
             .collect()
     }
@@ -762,7 +788,7 @@ impl Reader<'_> {
                 equals: self.template(&a.equals, at)?,
             },
             RawCheck::Within(w) => Check::Within {
-                minutes: self.template(&w.minutes, at)?,
+                minutes: self.minutes(&w.minutes, at)?,
             },
             RawCheck::Capture => Check::Capture,
             RawCheck::Titles => Check::Titles,
@@ -784,7 +810,7 @@ impl Reader<'_> {
             RawCheck::DiffersFrom(other) => Check::DiffersFrom(self.reference(other, with)?),
             RawCheck::Covers(c) => Check::Covers {
                 other: self.reference(&c.other, with)?,
-                minutes: self.template(&c.minutes, at)?,
+                minutes: self.minutes(&c.minutes, at)?,
             },
             RawCheck::Latest(l) => Check::Latest {
                 count: l.count,
