@@ -522,33 +522,61 @@ fn client(args: &RunArgs, target: &Target) -> Result<Client, Failure> {
     Client::new(target.url.clone(), target.credentials.clone(), options).map_err(Failure::Usage)
 }
 
+/// Where the first contact goes, in turn: an endpoint that drops the connection does not end
+/// the run while another answers, and the tests of the first then say what is wrong with it.
+const FIRST_CONTACT: [&str; 2] = ["/api/v1/alerts", "/api/v2/alerts"];
+
 /// Reaches the target once, confirms the token and estimates the sensor's clock.
 async fn precheck(client: &Client, builtin: bool) -> Result<Clock, Failure> {
+    let mut dropped = None;
+    for path in FIRST_CONTACT {
+        match first_contact(client, path).await {
+            Ok(Some(answer)) => return confirm(&answer, builtin),
+            // An answer came, if not a whole one: the target is there, and its tests will say
+            // what is wrong with it.
+            Ok(None) => return Ok(Clock::local()),
+            // A connection closed or reset without an answer: the next endpoint may answer.
+            Err(error) if error.kind == TransportKind::Other => {
+                dropped.get_or_insert(error);
+            }
+            Err(error) => return Err(unreachable(client, error).await),
+        }
+    }
+    let error = dropped.expect("every endpoint of the first contact was tried");
+    Err(unreachable(client, error).await)
+}
+
+/// One request of the first contact: the answer, `None` when one came but not whole, or why
+/// none came.
+async fn first_contact(
+    client: &Client,
+    path: &str,
+) -> Result<Option<crate::target::Answer>, crate::target::TransportError> {
     // A window in the future: a conformant sensor answers an empty list, cheaply.
     let query = format!("fromTime={}", now_ms() + 86_400_000);
-    let url = client.url("/api/v1/alerts", &query);
+    let url = client.url(path, &query);
     let reading = Reading {
         schema: None,
         binary: false,
         profile: Default::default(),
         time_field: "time",
     };
-    let answer = match client.get(&url, Credential::Api, &reading).await {
-        Ok(answer) => answer,
-        // An answer came, if not a whole one: the target is there, and its tests will say what
-        // is wrong with it. Anything else (no answer at all, or none in time) ends the run.
+    match client.get(&url, Credential::Api, &reading).await {
+        Ok(answer) => Ok(Some(answer)),
         Err(error) if matches!(error.kind, TransportKind::Body | TransportKind::TooLarge) => {
-            return Ok(Clock::local());
+            Ok(None)
         }
-        Err(error) => {
-            let error = client.explain(error).await;
-            return Err(Failure::Unreachable(format!(
-                "cannot reach {}: {}",
-                client.base(),
-                error.message
-            )));
-        }
-    };
+        Err(error) => Err(error),
+    }
+}
+
+async fn unreachable(client: &Client, error: crate::target::TransportError) -> Failure {
+    let error = client.explain(error).await;
+    Failure::Unreachable(format!("cannot reach {}: {}", client.base(), error.message))
+}
+
+/// Confirms the token by the first answer and estimates the sensor's clock from it.
+fn confirm(answer: &crate::target::Answer, builtin: bool) -> Result<Clock, Failure> {
     if matches!(answer.status, 401 | 403) {
         return Err(Failure::TokenRejected(format!(
             "the sensor rejected the token ({} on {}): check --token, --token-file or \

@@ -245,6 +245,34 @@ fn silent_server_exits_3_within_the_timeout() {
     assert!(run.elapsed < Duration::from_secs(15), "{}", run.evidence());
 }
 
+/// One endpoint that drops every connection does not end the run: the first contact goes on to
+/// another, and the tests of the broken one fail.
+#[test]
+fn one_endpoint_resetting_fails_its_tests_and_the_run_goes_on() {
+    let server = every_request_to(|seen| {
+        if seen.target.starts_with("/api/v1/alerts") {
+            Reply::Reset
+        } else {
+            json(200, "[]")
+        }
+    });
+    let run = run(&server, &["alerts-v1::A1::list"]);
+    assert_fails_readably(&run, "reset");
+    let first = &server.requests()[..2];
+    assert!(
+        first[0].target.starts_with("/api/v1/alerts?fromTime="),
+        "{first:?}"
+    );
+    assert!(
+        first[1].target.starts_with("/api/v2/alerts?fromTime="),
+        "{first:?}"
+    );
+}
+
+fn every_request_to(reply: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> Server {
+    Server::start(move |seen: &Seen, _| reply(seen))
+}
+
 #[test]
 fn resetting_every_connection_exits_3_with_one_line() {
     let server = every_request(|| Reply::Reset);
