@@ -489,12 +489,22 @@ async fn read_body(raw: &mut Bytes, head: &Head, reading: &Reading<'_>, memo: &j
     }
 }
 
-/// `Retry-After` in seconds (an HTTP date counts as the longest wait), capped.
+/// `Retry-After` as a wait: seconds or an HTTP date, capped; a value it cannot take waits as
+/// for an absent one.
 fn retry_wait(value: &str) -> Duration {
-    let seconds = value.trim().parse::<u64>().map(Duration::from_secs);
-    seconds
-        .unwrap_or(LONGEST_RETRY_WAIT)
-        .min(LONGEST_RETRY_WAIT)
+    let value = value.trim();
+    let wait = match value.parse::<u64>() {
+        Ok(seconds) => Duration::from_secs(seconds),
+        // An HTTP date: the wait until then by our clock, none when it has passed.
+        Err(_) => match httpdate::parse_http_date(value) {
+            Ok(then) => then
+                .duration_since(std::time::SystemTime::now())
+                .unwrap_or_default(),
+            // Not a value the header can take: as if it were absent.
+            Err(_) => NO_RETRY_AFTER,
+        },
+    };
+    wait.min(LONGEST_RETRY_WAIT)
 }
 
 /// The deepest cause of an error: what actually happened, without the layers that carried it.
@@ -728,9 +738,17 @@ mod tests {
     fn retry_after_is_capped() {
         assert_eq!(retry_wait("2"), Duration::from_secs(2));
         assert_eq!(retry_wait("86400"), LONGEST_RETRY_WAIT);
+        assert_eq!(retry_wait("Wed, 21 Oct 2015 07:28:00 GMT"), Duration::ZERO);
+        let soon = std::time::SystemTime::now() + Duration::from_secs(10);
+        let wait = retry_wait(&httpdate::fmt_http_date(soon));
+        assert!(wait > Duration::from_secs(8) && wait <= Duration::from_secs(10));
+        let later = std::time::SystemTime::now() + Duration::from_secs(3600);
         assert_eq!(
-            retry_wait("Wed, 21 Oct 2015 07:28:00 GMT"),
+            retry_wait(&httpdate::fmt_http_date(later)),
             LONGEST_RETRY_WAIT
         );
+        for odd in ["-1", "1.5", "abc", ""] {
+            assert_eq!(retry_wait(odd), NO_RETRY_AFTER, "{odd:?}");
+        }
     }
 }
