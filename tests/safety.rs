@@ -147,6 +147,20 @@ fn endless_throttling_gives_up_after_bounded_retries() {
     assert!(run.elapsed < Duration::from_secs(20), "{}", run.evidence());
 }
 
+/// An observe rule records what came: a target that stays busy shows nothing to record, and the
+/// test is inconclusive, not passed.
+#[test]
+fn an_observe_test_on_a_busy_target_is_not_decided() {
+    let server = Server::start(after_precheck(|_| {
+        Reply::Raw(head(429, &["Retry-After: 0", "Content-Length: 0"]))
+    }));
+    let test = "alerts-v1::A12::odd-parameters::fromTime=abc";
+    let run = run(&server.url, &[test, "--exact"]);
+    assert_eq!(run.code(), Some(0), "{}", run.evidence());
+    assert!(stdout(&run).contains("stayed busy"), "{}", run.evidence());
+    assert!(stdout(&run).contains("0 passed"), "{}", run.evidence());
+}
+
 #[test]
 fn deadline_cuts_a_long_retry_after() {
     let server = Server::start(after_precheck(|_| {

@@ -469,7 +469,12 @@ fn verdict(
     }
     let transport = gathered_transport_failure(gathered);
     let mut outcome = match (test.level, fails.is_empty()) {
-        (Level::Observe, _) if transport.is_none() => {
+        // An observe rule records what came; when nothing could be seen (a target that stayed
+        // busy), there is nothing to record, and the test is not decided.
+        (Level::Observe, _)
+            if transport.is_none()
+                && (undecided.is_empty() || !fails.is_empty() || !observed.is_empty()) =>
+        {
             observed.extend(fails);
             Outcome::new(Verdict::Pass, None)
         }
