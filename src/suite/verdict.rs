@@ -204,26 +204,38 @@ fn decode_once(text: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut at = 0;
     while at < bytes.len() {
-        let (decoded, used) = escape_at(&bytes[at..]).unwrap_or_else(|| {
-            let mut one = [0; 4];
-            let width = text[at..].chars().next().map_or(1, char::len_utf8);
-            one[..width].copy_from_slice(&bytes[at..at + width]);
-            (one[..width].to_vec(), width)
-        });
-        out.extend(decoded);
-        at += used;
+        // Escapes begin with an ASCII byte, never inside a character of several bytes.
+        match escape_at(&bytes[at..]) {
+            Some((Decoded::Byte(byte), used)) => {
+                out.push(byte);
+                at += used;
+            }
+            Some((Decoded::Char(c), used)) => {
+                out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+                at += used;
+            }
+            None => {
+                out.push(bytes[at]);
+                at += 1;
+            }
+        }
     }
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The bytes an escape at the start of `rest` stands for, and its length.
-fn escape_at(rest: &[u8]) -> Option<(Vec<u8>, usize)> {
+/// What an escape stands for: a byte (percent-encoding) or a character.
+enum Decoded {
+    Byte(u8),
+    Char(char),
+}
+
+/// What an escape at the start of `rest` stands for, and its length.
+fn escape_at(rest: &[u8]) -> Option<(Decoded, usize)> {
     let text = |range: std::ops::Range<usize>| std::str::from_utf8(rest.get(range)?).ok();
-    let character = |c: char| c.to_string().into_bytes();
     match rest.first()? {
         b'%' => {
             let byte = u8::from_str_radix(text(1..3)?, 16).ok()?;
-            Some((vec![byte], 3))
+            Some((Decoded::Byte(byte), 3))
         }
         b'\\' => match rest.get(1)? {
             b'u' => {
@@ -233,12 +245,12 @@ fn escape_at(rest: &[u8]) -> Option<(Vec<u8>, usize)> {
                 match (unit, low) {
                     (0xD800..=0xDBFF, Some(low @ 0xDC00..=0xDFFF)) => {
                         let joined = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
-                        Some((character(char::from_u32(joined)?), 12))
+                        Some((Decoded::Char(char::from_u32(joined)?), 12))
                     }
-                    _ => Some((character(char::from_u32(unit)?), 6)),
+                    _ => Some((Decoded::Char(char::from_u32(unit)?), 6)),
                 }
             }
-            escaped @ (b'/' | b'"' | b'\\') => Some((vec![*escaped], 2)),
+            escaped @ (b'/' | b'"' | b'\\') => Some((Decoded::Byte(*escaped), 2)),
             _ => None,
         },
         b'&' => {
@@ -259,7 +271,7 @@ fn escape_at(rest: &[u8]) -> Option<(Vec<u8>, usize)> {
                     char::from_u32(code)?
                 }
             };
-            Some((character(c), end + 1))
+            Some((Decoded::Char(c), end + 1))
         }
         _ => None,
     }
