@@ -60,26 +60,23 @@ fn unusable_window_and_query_name_file_line_and_column() {
              request: {{query: \"{query}\"}}\n    expect: [{expect}]\n"
         )
     };
-    let (scratch, _) = scratch_with(
-        "unusable-window",
-        "window.yaml",
-        &case("w", "minutesTimeFrame=30", "within: {minutes: \"abc\"}"),
-    );
-    let dir = scratch.0.display().to_string();
-    refused(
-        &["--token", TOKEN, "--cases", &dir],
-        "minutes takes a whole number or a placeholder; got `abc`",
-    );
-    let (scratch, _) = scratch_with(
-        "unusable-query",
-        "query.yaml",
-        &case("q", "type=USER LOGIN", "status: 2xx"),
-    );
-    let dir = scratch.0.display().to_string();
-    refused(
-        &["--token", TOKEN, "--cases", &dir],
-        "query.yaml:5:14: `type=USER LOGIN` holds ' '",
-    );
+    let broken = [
+        (
+            "window.yaml",
+            case("w", "minutesTimeFrame=30", "within: {minutes: \"abc\"}"),
+            "window.yaml:6:14: minutes takes a whole number or a placeholder; got `abc`",
+        ),
+        (
+            "query.yaml",
+            case("q", "type=USER LOGIN", "status: 2xx"),
+            "query.yaml:5:14: `type=USER LOGIN` holds ' '",
+        ),
+    ];
+    for (file, text, fragment) in broken {
+        let (scratch, _) = scratch_with(file, file, &text);
+        let dir = scratch.0.display().to_string();
+        refused(&["--token", TOKEN, "--cases", &dir], fragment);
+    }
 }
 
 #[test]
