@@ -75,7 +75,7 @@ pub struct RunArgs {
     pub targets: Option<PathBuf>,
     /// With --targets: how many sensors' tests run at once; the others wait for a place, and a
     /// sensor that is done gives its place and its answers up.
-    #[arg(long, value_name = "N", default_value_t = 64,
+    #[arg(long, value_name = "N", default_value_t = 64, requires = "targets",
           value_parser = clap::value_parser!(u16).range(1..))]
     pub sensors_at_once: u16,
     /// The API token (a token on the command line shows in `ps`: prefer --token-file).
@@ -92,9 +92,9 @@ pub struct RunArgs {
     /// (wins over --pcap-token and SENSOR_PCAP_TOKEN)
     #[arg(long, value_name = "FILE")]
     pub pcap_token_file: Option<PathBuf>,
-    /// An alert known to have a capture.
+    /// An alert known to have a capture (its numeric id).
     #[arg(long, value_name = "ID")]
-    pub pcap_alert_id: Option<String>,
+    pub pcap_alert_id: Option<u64>,
     /// Accept any TLS certificate.
     #[arg(long)]
     pub insecure: bool,
@@ -195,7 +195,7 @@ pub struct ValidateArgs {
     pub profile: Profile,
     #[command(flatten)]
     pub contract: ContractArgs,
-    /// Bodies saved from a sensor (with curl, say).
+    /// Bodies saved from a sensor (with curl, say); `-` reads standard input.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
 }
@@ -252,11 +252,33 @@ fn serve(args: crate::sensor::ServeArgs) -> Result<u8, Failure> {
     // One async worker: the sensor's answers are quick or computed on the blocking pool, so a
     // second worker would mostly be woken and put back to sleep for each request's tasks,
     // which costs more CPU than it saves.
+    for (token, option) in [(&args.token, "--token"), (&args.pcap_token, "--pcap-token")] {
+        if token.trim().is_empty() {
+            return Err(Failure::Usage(format!(
+                "{option} is empty: give the token that clients must send"
+            )));
+        }
+        if reqwest::header::HeaderValue::from_str(token).is_err() || token.trim() != token {
+            return Err(Failure::Usage(format!(
+                "{option} holds characters a client could not send in a header"
+            )));
+        }
+    }
+    if args.token == args.pcap_token {
+        return Err(Failure::Usage(
+            "--token and --pcap-token are the same: the capture endpoint could not tell them \
+             apart (P3); --fault P3-accept-api-token breaks that rule on purpose"
+                .to_owned(),
+        ));
+    }
     let runtime = runtime_with(1)?;
     runtime
         .block_on(crate::sensor::serve(args))
         .map(|()| 0)
-        .map_err(|e| Failure::Usage(format!("the reference sensor failed: {e}")))
+        .map_err(|e| {
+            let why = crate::target::chain(&e);
+            Failure::Usage(format!("the reference sensor failed to {why}"))
+        })
 }
 
 /// The runtime every command that talks to a network uses.

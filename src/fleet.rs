@@ -15,6 +15,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+/// The matrix of sensors by rule, in `--results-dir`.
+const MATRIX: &str = "matrix.md";
+
 /// At most this many sensors are reached at once before the suite starts.
 const PREPARED_AT_ONCE: usize = 32;
 
@@ -34,9 +37,9 @@ struct Entry {
     #[serde(default)]
     pcap_token_env: Option<String>,
     #[serde(default)]
-    pcap_alert_id: Option<String>,
+    pcap_alert_id: Option<u64>,
     #[serde(default)]
-    insecure: bool,
+    insecure: Option<bool>,
     #[serde(default)]
     cacert: Option<PathBuf>,
     #[serde(default)]
@@ -93,7 +96,7 @@ pub fn run(
             };
             run::check_report_paths(&reports)?;
         }
-        let _ = std::fs::remove_file(dir.join("matrix.md"));
+        let _ = std::fs::remove_file(dir.join(MATRIX));
     }
     let started_ms = crate::target::now_ms();
     let runtime = crate::cli::runtime()?;
@@ -235,8 +238,12 @@ fn check_entry(entry: &Entry, needs_tokens: bool) -> Result<(), String> {
             "sensor name `{name}` must start with a letter or digit, then letters, digits, . _ or -"
         ));
     }
-    reqwest::Url::parse(&entry.url)
-        .map_err(|e| format!("sensor {name}: url {}: {e}", entry.url))?;
+    if name == MATRIX {
+        return Err(format!(
+            "sensor name `{name}` is the matrix's file in --results-dir"
+        ));
+    }
+    run::sensor_url(&entry.url).map_err(|why| format!("sensor {name}: url {why}"))?;
     match (&entry.token_env, &entry.token_file) {
         (Some(_), Some(_)) => {
             return Err(format!(
@@ -256,6 +263,9 @@ fn check_entry(entry: &Entry, needs_tokens: bool) -> Result<(), String> {
     }
     if entry.api_version.is_some_and(|v| !(1..=2).contains(&v)) {
         return Err(format!("sensor {name}: api-version is 1 or 2"));
+    }
+    if entry.concurrency.is_some_and(|n| !(1..=256).contains(&n)) {
+        return Err(format!("sensor {name}: concurrency is 1 to 256"));
     }
     if let Some(rps) = entry.max_rps {
         crate::cli::rate(&rps.to_string()).map_err(|e| format!("sensor {name}: max-rps {e}"))?;
@@ -281,8 +291,9 @@ fn sensor_args(args: &RunArgs, entry: &Entry) -> Result<RunArgs, Failure> {
     args.token_file = entry.token_file.clone();
     args.pcap_token = env(&entry.pcap_token_env)?;
     args.pcap_token_file = entry.pcap_token_file.clone();
-    args.pcap_alert_id = entry.pcap_alert_id.clone().or(args.pcap_alert_id);
-    args.insecure |= entry.insecure;
+    args.pcap_alert_id = entry.pcap_alert_id.or(args.pcap_alert_id);
+    // A sensor's own word wins over the command line's, either way.
+    args.insecure = entry.insecure.unwrap_or(args.insecure);
     args.cacert = entry.cacert.clone().or(args.cacert);
     args.api_version = entry.api_version.unwrap_or(args.api_version);
     args.max_rps = entry.max_rps.or(args.max_rps);
@@ -364,7 +375,7 @@ fn finish_all(
     run::say(&args.harness, &matrix);
     if let Some(dir) = &args.reports.results_dir {
         std::fs::create_dir_all(dir)
-            .and_then(|()| std::fs::write(dir.join("matrix.md"), &matrix))
+            .and_then(|()| std::fs::write(dir.join(MATRIX), &matrix))
             .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", dir.display())))?;
     }
     let code = fleet_status(sensors, status);

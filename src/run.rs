@@ -152,6 +152,19 @@ pub(crate) fn check_report_paths(reports: &ReportArgs) -> Result<(), Failure> {
         std::fs::create_dir_all(dir)
             .map_err(|e| Failure::Usage(format!("cannot create {}: {e}", dir.display())))?;
     }
+    let mut claimed: Vec<(PathBuf, Format)> = Vec::new();
+    for (format, paths) in report_paths(reports) {
+        for path in paths {
+            let place = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
+            if claimed.iter().any(|(p, f)| *p == place && *f != format) {
+                return Err(Failure::Usage(format!(
+                    "{} is asked for as two reports; give each its own file",
+                    path.display()
+                )));
+            }
+            claimed.push((place, format));
+        }
+    }
     for path in report_paths(reports)
         .into_iter()
         .flat_map(|(_, paths)| paths)
@@ -174,12 +187,13 @@ pub(crate) fn prepare(
 ) -> Result<Prepared, Failure> {
     let target = runtime.block_on(target(args))?;
     let client = client(args, &target)?;
-    let clock = runtime.block_on(precheck(&client, target.sensor.is_some()))?;
     let secrets = [
         target.credentials.token.clone(),
         target.credentials.pcap_token.clone(),
     ];
     let redactor = Redactor::new(secrets.into_iter().flatten());
+    let builtin = target.sensor.is_some();
+    let clock = runtime.block_on(precheck(&client, builtin, &redactor))?;
     let context = Arc::new(Context::new(
         contract,
         client,
@@ -235,7 +249,7 @@ fn run_info(args: &RunArgs, target: &Target, context: &Context, started_ms: i64)
 }
 
 /// The report files a run can write.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Format {
     Junit,
     Json,
@@ -322,7 +336,7 @@ fn options(args: &RunArgs) -> RunOptions {
         strict: args.strict,
         api_version: args.api_version,
         profile: args.profile,
-        pcap_alert_id: args.pcap_alert_id.clone(),
+        pcap_alert_id: args.pcap_alert_id.map(|id| id.to_string()),
         movement_wait: Duration::from_secs(args.movement_wait),
     }
 }
@@ -418,28 +432,36 @@ fn remote(args: &RunArgs, url: &str) -> Result<Target, Failure> {
 }
 
 fn parse_url(text: &str) -> Result<reqwest::Url, Failure> {
-    let url = reqwest::Url::parse(text).map_err(|e| {
-        Failure::Usage(format!(
-            "--url {text}: {e} (write it whole, e.g. https://10.1.0.2)"
-        ))
-    })?;
+    sensor_url(text).map_err(|why| Failure::Usage(format!("--url {why}")))
+}
+
+/// A sensor's URL as given, or why it cannot be one (the text first).
+pub(crate) fn sensor_url(text: &str) -> Result<reqwest::Url, String> {
+    let url = reqwest::Url::parse(text)
+        .map_err(|e| format!("{text}: {e} (write it whole, e.g. https://10.1.0.2)"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(Failure::Usage(format!(
-            "--url {text}: expected an http or https URL with a host (https://{text}?)"
-        )));
+        // A hint only for what lacks a scheme, such as `localhost:8443`.
+        let hint = if text.contains("://") {
+            String::new()
+        } else {
+            format!(" (https://{text}?)")
+        };
+        return Err(format!(
+            "{text}: expected an http or https URL with a host{hint}"
+        ));
     }
     if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
-        return Err(Failure::Usage(format!(
-            "--url {text}: give the sensor's origin only (scheme, host, port): the API's paths \
-             are fixed"
-        )));
+        return Err(format!(
+            "{text}: give the sensor's origin only (scheme, host, port): the API's paths are \
+             fixed"
+        ));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(Failure::Usage(
-            "--url must not carry credentials: they would show in logs and reports; \
-             give the token with --token-file or SENSOR_TOKEN"
+        return Err(
+            "must not carry credentials: they would show in logs and reports; give \
+                    the token from a file or an environment variable"
                 .to_owned(),
-        ));
+        );
     }
     Ok(url)
 }
@@ -461,14 +483,23 @@ fn secret(
 ) -> Result<Option<String>, Failure> {
     if let Some(path) = file {
         let bytes = read_file(path)?;
-        let text = String::from_utf8_lossy(&bytes).trim().to_owned();
+        let place = || format!("the {what} file {}", path.display());
+        // An editor may start the file with a byte-order mark; it is no part of the token.
+        let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            return Err(Failure::Usage(format!(
+                "{} is not UTF-8 text (a token is one line of text)",
+                place()
+            )));
+        };
+        let text = text.trim().to_owned();
         if text.is_empty() {
             return Err(Failure::Usage(format!(
                 "the {what} file {} is empty",
                 path.display()
             )));
         }
-        return header_safe(text, &format!("the {what} file {}", path.display())).map(Some);
+        return header_safe(text, &place()).map(Some);
     }
     match value.map(str::trim) {
         Some("") => Err(Failure::Usage(format!("the {what} is empty"))),
@@ -527,11 +558,11 @@ fn client(args: &RunArgs, target: &Target) -> Result<Client, Failure> {
 const FIRST_CONTACT: [&str; 2] = ["/api/v1/alerts", "/api/v2/alerts"];
 
 /// Reaches the target once, confirms the token and estimates the sensor's clock.
-async fn precheck(client: &Client, builtin: bool) -> Result<Clock, Failure> {
+async fn precheck(client: &Client, builtin: bool, redactor: &Redactor) -> Result<Clock, Failure> {
     let mut dropped = None;
     for path in FIRST_CONTACT {
         match first_contact(client, path).await {
-            Ok(Some(answer)) => return confirm(&answer, builtin),
+            Ok(Some(answer)) => return confirm(&answer, builtin, redactor),
             // An answer came, if not a whole one: the target is there, and its tests will say
             // what is wrong with it.
             Ok(None) => return Ok(Clock::local()),
@@ -576,7 +607,28 @@ async fn unreachable(client: &Client, error: crate::target::TransportError) -> F
 }
 
 /// Confirms the token by the first answer and estimates the sensor's clock from it.
-fn confirm(answer: &crate::target::Answer, builtin: bool) -> Result<Clock, Failure> {
+fn confirm(
+    answer: &crate::target::Answer,
+    builtin: bool,
+    redactor: &Redactor,
+) -> Result<Clock, Failure> {
+    if (300..400).contains(&answer.status) {
+        // Every test would fail on the same redirect: one line says where it leads.
+        let url = &answer.exchange.url;
+        let to = answer
+            .location
+            .as_deref()
+            .and_then(|l| reqwest::Url::parse(url).ok()?.join(l).ok())
+            .map(|l| l.origin().ascii_serialization())
+            .filter(|o| o != "null");
+        let hint = to.map_or(String::new(), |origin| {
+            format!(" (to {origin}: if that is the sensor, give --url {origin})")
+        });
+        return Err(Failure::Usage(redactor.redact(&format!(
+            "{url} answered {}, a redirect{hint}; the tool never follows one",
+            answer.status
+        ))));
+    }
     if matches!(answer.status, 401 | 403) {
         return Err(Failure::TokenRejected(format!(
             "the sensor rejected the token ({} on {}): check --token, --token-file or \
@@ -594,6 +646,18 @@ fn confirm(answer: &crate::target::Answer, builtin: bool) -> Result<Clock, Failu
             answer.exchange.sent_ms + answer.exchange.duration_ms as i64,
         )
     });
+    if let Some(clock) = estimate.filter(|c| c.offset_ms.abs() > FAR_CLOCK_MS) {
+        let side = if clock.offset_ms > 0 {
+            "ahead of"
+        } else {
+            "behind"
+        };
+        tracing::warn!(
+            "the sensor's clock is {} {side} ours, by its Date header: the tests judge times \
+             by the sensor's clock",
+            span(clock.offset_ms.unsigned_abs())
+        );
+    }
     Ok(estimate.unwrap_or_else(|| {
         tracing::warn!(
             "the sensor sent no usable Date header; allowing its clock five minutes either way"
@@ -603,6 +667,21 @@ fn confirm(answer: &crate::target::Answer, builtin: bool) -> Result<Clock, Failu
             uncertainty_ms: UNKNOWN_CLOCK_MS,
         }
     }))
+}
+
+/// A sensor clock further than this from ours is worth a word: times in its answers will read
+/// as that far off to whoever compares them with the run's.
+const FAR_CLOCK_MS: i64 = 3_600_000;
+
+/// `ms` in the largest unit that keeps it above one: "3 days", "5 hours", "12 minutes".
+fn span(ms: u64) -> String {
+    let minutes = ms / 60_000;
+    let (count, unit) = match minutes {
+        0..120 => (minutes, "minute"),
+        120..2880 => (minutes / 60, "hour"),
+        _ => (minutes / 1440, "day"),
+    };
+    format!("{count} {unit}{}", if count == 1 { "" } else { "s" })
 }
 
 /// Called when a test of a fleet run has its verdict.

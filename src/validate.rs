@@ -4,6 +4,7 @@ use crate::cli::{Failure, ValidateArgs};
 use crate::contract::Contract;
 use crate::contract::Endpoint;
 use crate::target::{JsonShape, Reading, read_json};
+use std::io::Read;
 use std::path::Path;
 
 /// Validates every file; 0 when all are valid, 1 when one is not.
@@ -31,22 +32,48 @@ pub fn validate(args: &ValidateArgs) -> Result<u8, Failure> {
         profile: args.profile,
         time_field,
     };
-    let mut invalid = false;
+    // Every file is checked: one that cannot be read is named on stderr and the others are
+    // still judged, and the exit status then says the invocation was wrong (2 before 1).
+    let (mut invalid, mut unreadable) = (false, false);
     for path in &args.files {
-        invalid |= !validate_file(path, &reading)?;
+        match read(path) {
+            Ok(bytes) => invalid |= !validate_body(&name(path), &bytes, &reading),
+            Err(why) => {
+                eprintln!("sensor-conformance: {why}");
+                unreadable = true;
+            }
+        }
     }
-    Ok(u8::from(invalid))
+    Ok(if unreadable { 2 } else { u8::from(invalid) })
 }
 
-fn validate_file(path: &Path, reading: &Reading<'_>) -> Result<bool, Failure> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?;
-    let name = path.display();
-    let json = match read_json(&bytes, reading, None) {
+/// `-` names standard input.
+fn name(path: &Path) -> String {
+    if path == Path::new("-") {
+        "(stdin)".to_owned()
+    } else {
+        path.display().to_string()
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::new();
+    let read = if path == Path::new("-") {
+        std::io::stdin().lock().read_to_end(&mut bytes).map(drop)
+    } else {
+        std::fs::read(path).map(|b| bytes = b)
+    };
+    read.map(|()| bytes)
+        .map_err(|e| format!("cannot read {}: {e}", name(path)))
+}
+
+/// Prints what one body is; whether it is valid.
+fn validate_body(name: &str, bytes: &[u8], reading: &Reading<'_>) -> bool {
+    let json = match read_json(bytes, reading, None) {
         Ok(json) => json,
         Err(why) => {
             println!("{name}: invalid: {why}");
-            return Ok(false);
+            return false;
         }
     };
     for (warning, count) in &json.spelling_warnings {
@@ -61,7 +88,7 @@ fn validate_file(path: &Path, reading: &Reading<'_>) -> Result<bool, Failure> {
             _ => "one value".to_owned(),
         };
         println!("{name}: valid: {what}");
-        return Ok(true);
+        return true;
     }
     println!(
         "{name}: invalid: {} schema error(s)",
@@ -76,5 +103,5 @@ fn validate_file(path: &Path, reading: &Reading<'_>) -> Result<bool, Failure> {
     if hidden > 0 {
         println!("  … and {hidden} more");
     }
-    Ok(false)
+    false
 }

@@ -88,6 +88,18 @@ fn unknown_rule_names_file_line_and_column() {
     );
 }
 
+/// A misspelt schema file would be ignored, and the built-in one checked in its place.
+#[test]
+fn schema_file_of_an_unknown_name_is_refused() {
+    let (scratch, path) = scratch_with("misnamed-schema", "alerts_v1.schema.json", "{}");
+    std::fs::write(scratch.path("README.md"), "notes").unwrap();
+    let dir = scratch.0.display().to_string();
+    refused(
+        &["--token", TOKEN, "--schemas", &dir],
+        &format!("{path}:1:1: not a file the contract knows"),
+    );
+}
+
 #[test]
 fn malformed_schema_names_file_line_and_column() {
     let text = "{\n  \"type\": \"array\",\n  oops\n}";
@@ -139,6 +151,38 @@ fn empty_token_file_is_named() {
     );
     let pcap = ["--token", TOKEN, "--pcap-token-file", &path];
     refused(&pcap, &format!("the pcap token file {path} is empty"));
+}
+
+/// A byte-order mark an editor put at the start of a token file is no part of the token.
+#[test]
+fn token_file_with_a_byte_order_mark_sends_the_token_alone() {
+    let scratch = Scratch::new("bom-token");
+    let path = scratch.path("sensor.token");
+    std::fs::write(&path, format!("\u{feff}{TOKEN}\r\n")).unwrap();
+    let server = Server::start(|_: &Seen, _| json(200, "[]"));
+    let output = binary()
+        .args(["run", "--url", &server.url, "--token-file", &path])
+        .args(["--movement-wait", "1", "::A1::list"])
+        .output()
+        .expect("run starts");
+    let sent: Vec<_> = server
+        .requests()
+        .into_iter()
+        .map(|seen| seen.authorization)
+        .collect();
+    assert!(!sent.is_empty(), "{}", common::text(&output));
+    assert!(sent.iter().all(|a| a.as_deref() == Some(TOKEN)), "{sent:?}");
+}
+
+#[test]
+fn token_file_that_is_not_text_is_refused() {
+    let scratch = Scratch::new("binary-token");
+    let path = scratch.path("sensor.token");
+    std::fs::write(&path, b"tok\xffen\n").unwrap();
+    refused(
+        &["--token-file", &path],
+        &format!("the token file {path} is not UTF-8 text"),
+    );
 }
 
 #[test]

@@ -318,3 +318,94 @@ fn out_of_range_deadline_is_a_usage_error() {
         assert!(!String::from_utf8_lossy(&output.stderr).contains("panicked"));
     }
 }
+
+/// `serve` refuses a token clients could not send, and says why it cannot listen.
+#[test]
+fn serve_refuses_unusable_tokens_and_names_a_busy_address() {
+    for args in [
+        ["--token", " "],
+        ["--pcap-token", ""],
+        ["--token", "a\nb"],
+        ["--token", "reference-pcap-token"],
+    ] {
+        let output = binary().arg("serve").args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", text(&output));
+        assert!(text(&output).contains(args[0]), "{}", text(&output));
+    }
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = busy.local_addr().unwrap().to_string();
+    let output = binary()
+        .args(["serve", "--listen", &address])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        message.contains(&format!("failed to bind the sensor to {address}: ")),
+        "{message}"
+    );
+}
+
+#[test]
+fn pcap_alert_id_must_be_a_number() {
+    let output = binary()
+        .args(["run", "--pcap-alert-id", "../600"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(
+        text(&output).contains("--pcap-alert-id"),
+        "{}",
+        text(&output)
+    );
+}
+
+/// `validate` judges every file it can read, reads `-` from standard input, and names each
+/// file it cannot read; the exit status then says the invocation was wrong.
+#[test]
+fn validate_goes_on_past_an_unreadable_file_and_reads_stdin() {
+    let missing = "/nonexistent/body.json";
+    let output = binary()
+        .args(["validate", "--schema", "events", missing])
+        .arg(fixture("events.example.json"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("events.example.json: valid"), "{stdout}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("cannot read {missing}: ")),
+        "{stderr}"
+    );
+
+    let mut child = binary()
+        .args(["validate", "--schema", "events", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let body = std::fs::read(fixture("events.example.json")).unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), &body).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(text(&output).contains("(stdin): valid: a list of 4 items"));
+}
+
+/// Two reports asked for in one file would leave only the last one written.
+#[test]
+fn one_file_for_two_reports_is_refused() {
+    let file = std::env::temp_dir().join(format!("two-reports-{}.out", std::process::id()));
+    let file = file.display().to_string();
+    let output = binary()
+        .args(["run", "--json", &file, "--html", &file, "::A1::"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(
+        text(&output).contains("asked for as two reports"),
+        "{}",
+        text(&output)
+    );
+    assert!(!std::path::Path::new(&file).exists());
+}

@@ -116,6 +116,77 @@ fn a_bad_targets_file_is_placed() {
     );
 }
 
+/// What a sensor's entry says is checked when the file loads, with its place: a URL that could
+/// not name a sensor, a bound outside the command line's, a name the matrix needs.
+#[test]
+fn a_bad_entry_is_placed_before_any_sensor_is_reached() {
+    let scratch = Scratch::new("fleet-bad-entries");
+    let file = scratch.path("targets.yaml");
+    for (entry, message) in [
+        (
+            "url: ftp://127.0.0.1:1",
+            "expected an http or https URL with a host",
+        ),
+        (
+            "url: https://u:p@127.0.0.1:1",
+            "url must not carry credentials",
+        ),
+        (
+            "url: https://127.0.0.1:1\n    concurrency: 0",
+            "concurrency is 1 to 256",
+        ),
+        (
+            "url: https://127.0.0.1:1\n    concurrency: 1000",
+            "concurrency is 1 to 256",
+        ),
+    ] {
+        let yaml = format!("targets:\n  - name: a\n    {entry}\n    token-env: T\n");
+        std::fs::write(&file, yaml).unwrap();
+        let output = binary()
+            .args(["run", "--targets", &file])
+            .env("T", TOKEN)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+        let expected = "targets.yaml:2:5: sensor a: ";
+        assert!(text(&output).contains(expected), "{}", text(&output));
+        assert!(text(&output).contains(message), "{}", text(&output));
+    }
+    let yaml = "targets:\n  - name: matrix.md\n    url: https://127.0.0.1:1\n    token-env: T\n";
+    std::fs::write(&file, yaml).unwrap();
+    let output = binary().args(["run", "--targets", &file]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(
+        text(&output).contains("is the matrix's file"),
+        "{}",
+        text(&output)
+    );
+}
+
+/// A sensor's `insecure: false` holds against `--insecure` on the command line.
+#[test]
+fn a_sensors_own_insecure_wins() {
+    let sensor = Sensor::start(&[]);
+    let scratch = Scratch::new("fleet-secure");
+    let file = targets_file(&scratch, &[("strict-tls", &sensor)]);
+    let yaml = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("insecure: true", "insecure: false");
+    std::fs::write(&file, yaml).unwrap();
+    let output = binary()
+        .args(["run", "--targets", &file, "--insecure", "::A1::"])
+        .env("FLEET_TOKEN", TOKEN)
+        .env("FLEET_PCAP_TOKEN", PCAP_TOKEN)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+    assert!(
+        text(&output).contains("sensor strict-tls:"),
+        "{}",
+        text(&output)
+    );
+}
+
 /// Listing a fleet names its tests as a run does, and needs neither network nor token.
 #[test]
 fn a_fleet_lists_its_tests_by_sensor_without_tokens() {

@@ -306,3 +306,47 @@ fn closed_during_handshake_exits_3_with_one_line() {
     hang_up.join().unwrap();
     assert_unreachable(&run, "TLS");
 }
+
+/// A sensor whose clock is far from ours is judged by its own clock, and the user is told.
+#[test]
+fn a_far_clock_is_named() {
+    let server = every_request(|| {
+        let mut bytes = head(
+            200,
+            &[
+                "Content-Type: application/json",
+                "Content-Length: 2",
+                "Date: Thu, 01 Jan 1970 00:00:00 GMT",
+            ],
+        );
+        bytes.extend_from_slice(b"[]");
+        Reply::Raw(bytes)
+    });
+    let run = run(&server, &[ONE_REQUEST]);
+    let stderr = String::from_utf8_lossy(&run.output.stderr);
+    assert!(
+        stderr.contains("days behind ours, by its Date header"),
+        "{}",
+        run.evidence()
+    );
+}
+
+/// A target that redirects its first answer would fail every test on the same redirect: the
+/// run ends at once with one line saying where it leads, and no request follows it.
+#[test]
+fn a_redirecting_target_is_named_in_one_line() {
+    let server = every_request(|| {
+        let location = "Location: https://127.0.0.1:9/api/v1/alerts";
+        Reply::Raw(head(302, &[location, "Content-Length: 0"]))
+    });
+    let run = run(&server, &[]);
+    let evidence = run.evidence();
+    assert_eq!(run.code(), Some(2), "{evidence}");
+    let stderr = String::from_utf8_lossy(&run.output.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{evidence}");
+    assert!(
+        stderr.contains("answered 302, a redirect (to https://127.0.0.1:9: if that is the sensor"),
+        "{evidence}"
+    );
+    assert_eq!(server.requests().len(), 1, "{evidence}");
+}

@@ -20,18 +20,48 @@ fn conformant_sensor_passes_every_test() {
     assert!(verdicts.len() >= 140, "{} tests", verdicts.len());
 }
 
+/// Failures a fault causes beyond its own rule where the rule book makes them follow from it.
+const FOLLOWERS: &[(&str, &[&str])] = &[
+    // A wrapped list does not match the schema, which G3 requires of every JSON answer.
+    ("A1-wrapped-list", &["G3"]),
+    // Times in seconds put every alert before any boundary in milliseconds.
+    ("A3-seconds", &["A7", "A8"]),
+    // The extra alerts of a type filter show in the intersection of the parameters.
+    ("A9-type-adds-alerts", &["A11"]),
+    // A window that is ignored is not capped at 4320 minutes either.
+    ("E4-window-ignored", &["E5"]),
+    // A cache that ignores parameters answers a type with the untyped events.
+    ("E9-cache-ignores-params", &["E6"]),
+];
+
+/// Each fault fails the tests of the rule it breaks, and no others but those the rule book
+/// makes follow: a test whose precondition another rule decides is inconclusive instead.
 #[test]
-fn every_fault_is_detected() {
+fn every_fault_is_detected_by_its_own_rule() {
     let mut missed = Vec::new();
     for fault in Fault::all() {
         let sensor = Sensor::start(&["--fault", fault.name()]);
-        let filter = format!("::{}::", fault.rule());
-        let output = sensor.run(&["--strict", &filter]);
+        let own = format!("::{}::", fault.rule());
+        let mut args = vec!["--strict"];
+        // Only the rules that need it wait for the timeline to move.
+        if !["E8", "E9"].contains(&fault.rule()) {
+            args.extend(["--skip", "::E8::", "--skip", "::E9::"]);
+        }
+        let output = sensor.run(&args);
         let failed = failed_tests(&output);
-        let caught = output.status.code() == Some(1) && failed.iter().any(|t| t.contains(&filter));
-        if !caught {
+        let followers = FOLLOWERS
+            .iter()
+            .find(|(name, _)| *name == fault.name())
+            .map_or(&[][..], |(_, rules)| *rules);
+        let stray: Vec<_> = failed
+            .iter()
+            .filter(|t| !t.contains(&own))
+            .filter(|t| !followers.iter().any(|r| t.contains(&format!("::{r}::"))))
+            .collect();
+        let caught = output.status.code() == Some(1) && failed.iter().any(|t| t.contains(&own));
+        if !caught || !stray.is_empty() {
             missed.push(format!(
-                "{}: exit {:?}\n{}",
+                "{}: exit {:?}, failed outside {own}: {stray:?}\n{}",
                 fault.name(),
                 output.status.code(),
                 text(&output)
@@ -40,7 +70,7 @@ fn every_fault_is_detected() {
     }
     assert!(
         missed.is_empty(),
-        "faults not detected:\n{}",
+        "faults not detected by their own rule alone:\n{}",
         missed.join("\n\n")
     );
 }

@@ -11,6 +11,7 @@ pub fn single(check: &Check, answer: &Answer, env: &Env<'_>) -> Finding {
         Check::Status(class) => status(class, answer),
         Check::Schema(name) => schema(name, answer, env),
         Check::List => list(answer),
+        Check::Json => json(answer),
         Check::NotList => not_list(answer),
         Check::NoData => no_data(answer),
         Check::JsonContentType => json_content_type(answer),
@@ -135,23 +136,31 @@ fn list(answer: &Answer) -> Finding {
     }
 }
 
+fn json(answer: &Answer) -> Finding {
+    match answer.body {
+        Body::Json(_) => Finding::Holds,
+        _ => Finding::Fails(format!(
+            "expected a JSON body; got {}",
+            answer.describe_body()
+        )),
+    }
+}
+
 fn not_list(answer: &Answer) -> Finding {
-    match answer.items() {
-        Some(items) => Finding::Fails(format!(
-            "expected an error, never a list; got {} with a list of {} items",
-            answer.status,
-            items.len()
+    match answer.list_len() {
+        Some(count) => Finding::Fails(format!(
+            "expected an error, never a list; got {} with a list of {count} items",
+            answer.status
         )),
         None => Finding::Holds,
     }
 }
 
 fn no_data(answer: &Answer) -> Finding {
-    match answer.items() {
-        Some(items) if !items.is_empty() => Finding::Fails(format!(
-            "expected a rejection without data; got {} with {} items",
-            answer.status,
-            items.len()
+    match answer.list_len() {
+        Some(count) if count > 0 => Finding::Fails(format!(
+            "expected a rejection without data; got {} with {count} items",
+            answer.status
         )),
         _ if matches!(answer.body, Body::Binary) => Finding::Fails(format!(
             "expected a rejection without data; got {} with {}",
@@ -361,8 +370,8 @@ fn titles(items: &[Item], env: &Env<'_>) -> Finding {
     let count = wrong.len();
     wrong.truncate(3);
     Finding::Fails(format!(
-        "{count} event title(s) differ from event-titles.tsv:\n  {}",
-        wrong.join("\n  ")
+        "{count} event title(s) differ from event-titles.tsv: {}",
+        wrong.join("; ")
     ))
 }
 

@@ -189,6 +189,7 @@ pub struct Filter {
 pub enum Check {
     Status(StatusClass),
     Schema(String),
+    Json,
     List,
     NotList,
     NoData,
@@ -513,6 +514,7 @@ struct RawPoll {
 enum RawCheck {
     Status(String),
     Schema(Spanned<String>),
+    Json,
     List,
     NotList,
     NoData,
@@ -774,6 +776,7 @@ impl Reader<'_> {
             }
             RawCheck::Schema(name) => Check::Schema(self.schema(name)?),
             RawCheck::List => Check::List,
+            RawCheck::Json => Check::Json,
             RawCheck::NotList => Check::NotList,
             RawCheck::NoData => Check::NoData,
             RawCheck::JsonContentType => Check::JsonContentType,

@@ -107,10 +107,7 @@ pub(crate) fn titles_source(dir: Option<&Path>) -> Result<Source, ContractError>
 /// Every schema by name; a `<name>.schema.json` in `dir` replaces the built-in one.
 pub(crate) fn schema_sources(dir: Option<&Path>) -> Result<Vec<(String, Source)>, ContractError> {
     if let Some(dir) = dir {
-        std::fs::read_dir(dir).map_err(|source| ContractError::Read {
-            path: dir.into(),
-            source,
-        })?;
+        refuse_strangers(dir)?;
     }
     SCHEMAS
         .iter()
@@ -121,6 +118,45 @@ pub(crate) fn schema_sources(dir: Option<&Path>) -> Result<Vec<(String, Source)>
             Ok((name.to_owned(), source))
         })
         .collect()
+}
+
+/// A schema or table file the contract does not know by its name would be ignored, and the
+/// built-in one checked in its place without a word: such a file is refused.
+fn refuse_strangers(dir: &Path) -> Result<(), ContractError> {
+    let unreadable = |source| ContractError::Read {
+        path: dir.into(),
+        source,
+    };
+    for entry in std::fs::read_dir(dir).map_err(unreadable)? {
+        let path = entry.map_err(unreadable)?.path();
+        let Some(file) = path.file_name().and_then(|f| f.to_str()) else {
+            continue;
+        };
+        let contract_like = file.ends_with(".json") || file.ends_with(".tsv");
+        let known = SCHEMAS
+            .iter()
+            .any(|(name, _)| file.strip_suffix(".schema.json") == Some(name))
+            || file == "event-titles.tsv";
+        if contract_like && !known {
+            let names: Vec<String> = SCHEMAS
+                .iter()
+                .map(|(name, _)| format!("{name}.schema.json"))
+                .chain(["event-titles.tsv".to_owned()])
+                .collect();
+            let message = format!(
+                "not a file the contract knows, so it would be ignored; the schemas \
+                 directory may hold {}",
+                names.join(", ")
+            );
+            return Err(ContractError::at(
+                &path.display().to_string(),
+                1,
+                1,
+                message,
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn overridden(

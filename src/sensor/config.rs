@@ -84,7 +84,7 @@ pub struct ServeArgs {
     #[arg(long = "fault", value_name = "NAME")]
     pub faults: Vec<Fault>,
 
-    /// Take a legal variation where the page is silent (repeatable)
+    /// Take a legal variation where the page is silent or only says should (repeatable)
     #[arg(long = "variation", value_name = "NAME")]
     pub variations: Vec<Variation>,
 

@@ -171,7 +171,7 @@ catalogue! {
         UnknownPath400 = "unknown-path-400":
             "unknown paths answer 400 instead of 404",
         Reject403 = "reject-403":
-            "a missing or wrong token answers 403 instead of 401",
+            "a missing or wrong token answers 403 instead of 401 (G1 allows it; G2 says should not)",
     }
 }
 

@@ -6,7 +6,7 @@ use super::expand::Test;
 use super::verdict::{Outcome, Verdict};
 use crate::check::{self, Env, Finding};
 use crate::contract::{Check, Endpoint, FRESH_TRIES, Level, Request, Template};
-use crate::target::{Answer, Exchange, Sent, sent_items};
+use crate::target::{Answer, Credential, Exchange, Sent, sent_items};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -133,6 +133,7 @@ impl Evaluation<'_> {
             return vec![Finding::Undecided(busy)];
         }
         let mut findings = pin_prerequisite(self.context, self.gathered);
+        findings.extend(window_prerequisite(self.gathered));
         for check in &self.test.case.given {
             if let Finding::Fails(why) = self.evaluate(check, exchanges).await {
                 let why = format!("a precondition does not hold: {why}");
@@ -291,6 +292,33 @@ fn pin_prerequisite(context: &Context, gathered: &Gathered) -> Vec<Finding> {
         }
     }
     Vec::new()
+}
+
+/// The events window at which the page caps `minutesTimeFrame` (E5).
+const WINDOW_CAP_MINUTES: u64 = 4320;
+
+/// A fresh events window lies above the cap, so that it stands for the whole window and no
+/// cache has seen it: that relies on E5. A sensor that refuses such a window fails E5, and the
+/// test that needed the window is not decided.
+fn window_prerequisite(gathered: &Gathered) -> Option<Finding> {
+    let requests = std::iter::once(&gathered.subject).chain(gathered.others.values());
+    requests
+        .filter(|(resolved, _)| resolved.fresh && resolved.credential == Credential::Api)
+        .find_map(|(resolved, sent)| {
+            let answer = sent.as_ref().as_ref().ok()?;
+            let refused = answer.status / 100 == 4 && !matches!(answer.status, 401 | 403 | 429);
+            let above_cap = form_urlencoded::parse(resolved.query.as_bytes()).any(|(k, v)| {
+                k == "minutesTimeFrame" && v.parse::<u64>().is_ok_and(|m| m > WINDOW_CAP_MINUTES)
+            });
+            (refused && above_cap).then(|| {
+                Finding::Undecided(format!(
+                    "prerequisite E5 does not hold: {}?{} answered {}; a window above \
+                     {WINDOW_CAP_MINUTES} minutes must be accepted (and capped), and this \
+                     test's fresh window relies on it",
+                    resolved.path, resolved.query, answer.status
+                ))
+            })
+        })
 }
 
 fn is_relation(check: &Check) -> bool {

@@ -7,6 +7,12 @@ use std::collections::BTreeMap;
 
 /// Bodies up to this size are kept whole for excerpts and later checks.
 pub(crate) const KEPT_BODY: usize = 1 << 20;
+/// Items of one list kept for the checks that read them: a list of more is read and checked
+/// item by item all the same, but no relation is decided on it (a hostile list of tiny items
+/// would otherwise hold many times its size).
+pub(crate) const ITEMS_KEPT: usize = 1_000_000;
+/// Of a larger body, this many first bytes are kept for excerpts.
+pub(crate) const KEPT_HEAD: usize = 64 << 10;
 
 /// One request and what came back, as reports show it (no token anywhere).
 #[derive(Debug, Clone, serde::Serialize)]
@@ -99,6 +105,8 @@ pub struct Answer {
     pub body: Body,
     /// The raw body, when small enough to keep (or a capture).
     pub raw: Option<bytes::Bytes>,
+    /// The first [`KEPT_HEAD`] bytes of a body too large to keep whole.
+    pub head: Option<bytes::Bytes>,
 }
 
 impl Answer {
@@ -109,11 +117,19 @@ impl Answer {
         }
     }
 
-    /// The list items, when the body is a JSON array.
+    /// The list items, when the body is a JSON array whose every item was kept.
     pub fn items(&self) -> Option<&[Item]> {
         self.json()
-            .filter(|j| matches!(j.shape, JsonShape::List(_)))
+            .filter(|j| matches!(j.shape, JsonShape::List(n) if n == j.items.len()))
             .map(|j| j.items.as_slice())
+    }
+
+    /// How many items the body lists, when it is a JSON array (kept whole or not).
+    pub fn list_len(&self) -> Option<usize> {
+        match self.json()?.shape {
+            JsonShape::List(n) => Some(n),
+            _ => None,
+        }
     }
 
     /// A short, single-line description of the body for failure messages.
@@ -123,6 +139,9 @@ impl Answer {
             Body::Binary => format!("a binary body of {} bytes", self.exchange.body_bytes),
             Body::NotJson(why) => format!("a body that is not JSON ({why})"),
             Body::Json(json) => match json.shape {
+                JsonShape::List(n) if n > json.items.len() => format!(
+                    "a list of {n} items, too many to relate (the first {ITEMS_KEPT} are kept)"
+                ),
                 JsonShape::List(n) => {
                     format!("a list of {n} item{}", if n == 1 { "" } else { "s" })
                 }
@@ -136,7 +155,24 @@ impl Answer {
     /// The first bytes of the body, for evidence: text with secrets removed before it is cut
     /// (so no part of a token survives the cut), or hex for a binary body.
     pub fn excerpt(&self, limit: usize, redactor: &crate::suite::Redactor) -> Option<String> {
-        let raw = self.raw.as_ref().filter(|r| !r.is_empty())?;
+        let (raw, whole) = match (&self.raw, &self.head) {
+            (Some(raw), _) => (raw, raw.len()),
+            (None, Some(head)) => (head, self.exchange.body_bytes as usize),
+            (None, None) => return None,
+        };
+        if raw.is_empty() {
+            return None;
+        }
+        // A token must lie whole in what is read, or redaction could not see it: of a kept
+        // head, fewer characters are shown when a secret is long.
+        let limit = if raw.len() < whole {
+            limit.min(raw.len().saturating_sub(redactor.longest()) / 4)
+        } else {
+            limit
+        };
+        if limit == 0 {
+            return None;
+        }
         if matches!(self.body, Body::Binary) {
             // Bytes shown as hex escape redaction: a body that holds a credential near its
             // start is not shown at all.
@@ -145,7 +181,7 @@ impl Answer {
                 return Some("(binary; not shown: it holds a credential)".to_owned());
             }
             let shown = raw.iter().take(limit / 3).map(|b| format!("{b:02x}"));
-            let more = if raw.len() > limit / 3 { " …" } else { "" };
+            let more = if whole > limit / 3 { " …" } else { "" };
             return Some(format!(
                 "{}{more} (binary)",
                 shown.collect::<Vec<_>>().join(" ")
@@ -159,7 +195,7 @@ impl Answer {
             .map(|c| if c.is_control() { ' ' } else { c })
             .collect();
         let cut: String = flat.chars().take(limit).collect();
-        Some(if cut.len() < flat.len() || head.len() < raw.len() {
+        Some(if cut.len() < flat.len() || head.len() < whole {
             format!("{cut}…")
         } else {
             cut
@@ -189,6 +225,7 @@ mod tests {
             date: None,
             body: Body::Empty,
             raw: Some(bytes::Bytes::from(raw.to_owned())),
+            head: None,
         }
     }
 
@@ -201,6 +238,47 @@ mod tests {
             .excerpt(200, &Redactor::new([token.to_owned()]))
             .unwrap();
         assert!(!excerpt.contains("reference-token"), "{excerpt}");
+    }
+
+    /// Of a body too large to keep, the kept head still gives an excerpt, marked as cut; a
+    /// secret longer than the head allows shortens it instead of showing part of itself.
+    #[test]
+    fn a_large_body_keeps_an_excerpt_of_its_head() {
+        let mut large = answer(&format!("[{}", "1, ".repeat(KEPT_HEAD / 3)));
+        large.head = large.raw.take();
+        large.exchange.body_bytes = 5 << 20;
+        let excerpt = large.excerpt(10, &Redactor::new([])).unwrap();
+        assert_eq!(excerpt, "[1, 1, 1, …");
+        let token = "t".repeat(KEPT_HEAD);
+        let mut holding = answer(&format!("[\"{token}\"]"));
+        holding.head = holding.raw.take().map(|b| b.slice(..KEPT_HEAD));
+        holding.exchange.body_bytes = 5 << 20;
+        let excerpt = holding.excerpt(200, &Redactor::new([token.clone()]));
+        assert!(
+            excerpt.as_deref().is_none_or(|e| !e.contains("tttt")),
+            "{excerpt:?}"
+        );
+    }
+
+    /// A list whose items were not all kept gives no items to relate, but still counts as a
+    /// list of its whole length.
+    #[test]
+    fn a_list_not_kept_whole_has_no_items_to_relate() {
+        let mut long = answer("[]");
+        let item = Item {
+            id: None,
+            time: None,
+            digest: 0,
+            value: None,
+        };
+        long.body = Body::Json(Json {
+            shape: JsonShape::List(3),
+            items: vec![item],
+            ..Json::default()
+        });
+        assert!(long.items().is_none());
+        assert_eq!(long.list_len(), Some(3));
+        assert!(long.describe_body().contains("too many to relate"));
     }
 
     /// A binary body is shown as hex, which redaction cannot see into: one that holds a token

@@ -1,6 +1,6 @@
 //! The HTTP client: one per run, polite to the target, never sending a token anywhere else.
 
-use super::answer::{Answer, Body, Exchange, KEPT_BODY};
+use super::answer::{Answer, Body, Exchange, KEPT_BODY, KEPT_HEAD};
 use super::clock::now_ms;
 use super::json::{self, Reading};
 use bytes::{Bytes, BytesMut};
@@ -457,6 +457,7 @@ async fn answer(
 ) -> Answer {
     let body = read_body(&mut raw, &head, reading, items).await;
     let keep = raw.len() <= KEPT_BODY || reading.binary;
+    let first = (!keep).then(|| Bytes::copy_from_slice(&raw[..KEPT_HEAD]));
     Answer {
         exchange,
         status: head.status,
@@ -465,6 +466,7 @@ async fn answer(
         date: head.date,
         body,
         raw: keep.then_some(raw),
+        head: first,
     }
 }
 
@@ -524,6 +526,7 @@ fn build_http(options: &ClientOptions) -> Result<reqwest::Client, String> {
         .read_timeout(options.idle_timeout)
         .timeout(options.request_timeout)
         .pool_max_idle_per_host(options.concurrency.max(1))
+        .pool_idle_timeout(IDLE_CONNECTION)
         .no_proxy();
     if !options.trust_only.is_empty() {
         builder = builder.tls_certs_only(trusted(&options.trust_only)?);
@@ -685,7 +688,12 @@ fn tls_hint_from_text(lower: &str) -> Option<&'static str> {
 }
 
 /// An error and its sources, on one line.
-fn chain(error: &dyn std::error::Error) -> String {
+/// A connection idle this long is not used again: servers close idle connections after a few
+/// seconds (five is common), and a request sent on one as it closes fails with no answer.
+const IDLE_CONNECTION: Duration = Duration::from_secs(4);
+
+/// An error and each of its causes, on one line, without repeating a cause its error spells.
+pub(crate) fn chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

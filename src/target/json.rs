@@ -2,7 +2,7 @@
 //! what later relations need is kept. Duplicate keys are noticed, which a plain parse hides.
 //! An item whose bytes an earlier answer of the run already had is not read again.
 
-use super::answer::{Item, Json, JsonShape, KEPT_BODY};
+use super::answer::{ITEMS_KEPT, Item, Json, JsonShape, KEPT_BODY};
 use crate::contract::{Schema, SchemaError};
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
@@ -366,6 +366,9 @@ impl Top<'_, '_> {
             ..error.clone()
         });
         record_errors(json, placed.collect());
+        if json.items.len() >= ITEMS_KEPT {
+            return;
+        }
         let keep = json.items.len() < VALUES_KEPT;
         let mut item = checked.item.clone();
         if !keep {
@@ -584,6 +587,17 @@ mod tests {
             time_field: "time",
         };
         read(bytes.as_bytes(), &reading, None)
+    }
+
+    /// A list of more items than are kept is counted whole; its kept items stop at the bound,
+    /// so that no relation is decided on part of it.
+    #[test]
+    fn items_beyond_the_bound_are_counted_not_kept() {
+        let body = format!("[{}0]", "0,".repeat(ITEMS_KEPT));
+        let json = plain(&body).unwrap();
+        assert_eq!(json.shape, JsonShape::List(ITEMS_KEPT + 1));
+        assert_eq!(json.items.len(), ITEMS_KEPT);
+        assert_eq!(json.non_objects, ITEMS_KEPT + 1);
     }
 
     #[test]

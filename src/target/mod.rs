@@ -7,6 +7,7 @@ mod handshake;
 mod json;
 
 pub use answer::{Answer, Body, Exchange, Item, Json, JsonShape};
+pub(crate) use client::chain;
 pub use client::{
     Client, ClientOptions, Credential, Credentials, Sent, TransportError, TransportKind, sent_items,
 };
