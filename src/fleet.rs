@@ -373,13 +373,15 @@ fn finish_all(
     }
     let matrix = matrix(&rows, contract);
     run::say(&args.harness, &matrix);
-    if let Some(dir) = &args.reports.results_dir {
-        std::fs::create_dir_all(dir)
-            .and_then(|()| std::fs::write(dir.join(MATRIX), &matrix))
-            .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", dir.display())))?;
-    }
     let code = fleet_status(sensors, status);
     let line = format!("exit status {code}: {}\n", meaning(code, sensors));
+    if let Some(dir) = &args.reports.results_dir {
+        let file = dir.join(MATRIX);
+        let text = format!("# Sensors by rule\n{matrix}\n{line}");
+        std::fs::create_dir_all(dir)
+            .and_then(|()| std::fs::write(&file, text))
+            .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", file.display())))?;
+    }
     run::say(&args.harness, &line);
     Ok(code)
 }

@@ -347,7 +347,7 @@ fn serve_refuses_unusable_tokens_and_names_a_busy_address() {
 }
 
 #[test]
-fn pcap_alert_id_must_be_a_number() {
+fn pcap_alert_id_is_a_number_with_a_capture() {
     let output = binary()
         .args(["run", "--pcap-alert-id", "../600"])
         .output()
@@ -358,6 +358,14 @@ fn pcap_alert_id_must_be_a_number() {
         "{}",
         text(&output)
     );
+    // An id without a capture is named, and the newest alerts are probed instead.
+    let output = binary()
+        .args(["run", "--pcap-alert-id", "99999999", "::P1::"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("(99999999) gave no capture"), "{stderr}");
 }
 
 /// `validate` judges every file it can read, reads `-` from standard input, and names each

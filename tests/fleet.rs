@@ -65,7 +65,14 @@ fn each_sensor_is_checked_and_reported_apart() {
                 .exists()
         );
     }
-    assert!(std::path::Path::new(&results).join("matrix.md").exists());
+    let matrix = std::fs::read_to_string(std::path::Path::new(&results).join("matrix.md")).unwrap();
+    assert!(matrix.starts_with("# Sensors by rule\n"), "{matrix}");
+    assert!(
+        matrix
+            .trim_end()
+            .ends_with("exit status 1: at least one test failed (see the matrix)"),
+        "{matrix}"
+    );
 }
 
 #[test]

@@ -316,9 +316,16 @@ impl Context {
         };
         pairs.reverse();
         candidates.extend(pairs.iter().map(|(_, id)| id.to_string()));
+        let named = self.options.pcap_alert_id.as_deref();
         let mut probes = Probes::default();
         for id in candidates.into_iter().take(CAPTURE_PROBES) {
             self.probe_capture(&id, &mut probes).await;
+            if named == Some(id.as_str()) && probes.capture.is_none() && probes.refused.is_none() {
+                tracing::warn!(
+                    "the alert named by --pcap-alert-id ({id}) gave no capture; probing the \
+                     newest alerts instead"
+                );
+            }
             if probes.capture.is_some() && probes.no_capture.is_some() {
                 break;
             }
