@@ -249,6 +249,7 @@ pub fn main() -> ExitCode {
 }
 
 fn serve(args: crate::sensor::ServeArgs) -> Result<u8, Failure> {
+    use crate::sensor::{Fault, Variation};
     // One async worker: the sensor's answers are quick or computed on the blocking pool, so a
     // second worker would mostly be woken and put back to sleep for each request's tasks,
     // which costs more CPU than it saves.
@@ -263,6 +264,32 @@ fn serve(args: crate::sensor::ServeArgs) -> Result<u8, Failure> {
                 "{option} holds characters a client could not send in a header"
             )));
         }
+    }
+    // Each of these decides the events cache alone: together, all but one would be dropped.
+    let caching = [
+        (
+            args.faults.contains(&Fault::E8NoCache),
+            "--fault E8-no-cache",
+        ),
+        (
+            args.faults.contains(&Fault::E9CacheIgnoresParams),
+            "--fault E9-cache-ignores-params",
+        ),
+        (
+            args.variations.contains(&Variation::CacheOrderInsensitive),
+            "--variation cache-order-insensitive",
+        ),
+    ];
+    let chosen: Vec<&str> = caching
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, n)| *n)
+        .collect();
+    if chosen.len() > 1 {
+        return Err(Failure::Usage(format!(
+            "{} each decide how the events cache works: choose one",
+            chosen.join(" and ")
+        )));
     }
     if args.token == args.pcap_token {
         return Err(Failure::Usage(

@@ -319,18 +319,32 @@ fn out_of_range_deadline_is_a_usage_error() {
     }
 }
 
-/// `serve` refuses a token clients could not send, and says why it cannot listen.
+/// `serve` refuses tokens clients could not send or tell apart, and faults that would undo
+/// each other, and says why it cannot listen.
 #[test]
-fn serve_refuses_unusable_tokens_and_names_a_busy_address() {
+fn serve_refuses_what_it_cannot_honour_and_names_a_busy_address() {
+    let cache = [
+        "--fault",
+        "E8-no-cache",
+        "--fault",
+        "E9-cache-ignores-params",
+    ];
     for args in [
-        ["--token", " "],
-        ["--pcap-token", ""],
-        ["--token", "a\nb"],
-        ["--token", "reference-pcap-token"],
+        &["--token", " "][..],
+        &["--pcap-token", ""],
+        &["--token", "a\nb"],
+        &["--token", "reference-pcap-token"],
+        &cache,
     ] {
         let output = binary().arg("serve").args(args).output().unwrap();
         assert_eq!(output.status.code(), Some(2), "{args:?}: {}", text(&output));
-        assert!(text(&output).contains(args[0]), "{}", text(&output));
+        let named = args[args.len() - 2..].join(" ");
+        let named = if args.len() > 2 {
+            named.as_str()
+        } else {
+            args[0]
+        };
+        assert!(text(&output).contains(named), "{}", text(&output));
     }
     let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = busy.local_addr().unwrap().to_string();
