@@ -350,3 +350,27 @@ fn a_redirecting_target_is_named_in_one_line() {
     );
     assert_eq!(server.requests().len(), 1, "{evidence}");
 }
+
+/// A body encoded without being asked to is not JSON, and the failure says why it is not.
+#[test]
+fn an_unasked_encoding_is_named() {
+    let server = every_request(|| {
+        let body = b"\x1f\x8b\x08\x00\x00\x00\x00\x00";
+        let length = format!("Content-Length: {}", body.len());
+        let mut bytes = head(
+            200,
+            &[
+                "Content-Type: application/json",
+                "Content-Encoding: gzip",
+                &length,
+            ],
+        );
+        bytes.extend_from_slice(body);
+        Reply::Raw(bytes)
+    });
+    let run = run(&server, &[ONE_REQUEST]);
+    assert_fails_readably(
+        &run,
+        "came with Content-Encoding: gzip, which the request did not",
+    );
+}

@@ -4,7 +4,9 @@ use super::answer::{Answer, Body, Exchange, KEPT_BODY, KEPT_HEAD};
 use super::clock::now_ms;
 use super::json::{self, Reading};
 use bytes::{Bytes, BytesMut};
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, LOCATION, RETRY_AFTER};
+use reqwest::header::{
+    ACCEPT, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, LOCATION, RETRY_AFTER,
+};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
@@ -420,6 +422,8 @@ struct Head {
     location: Option<String>,
     retry_after: Option<Duration>,
     date: Option<String>,
+    /// `Content-Encoding`, which no request asks for: a body so encoded is not read as JSON.
+    encoding: Option<String>,
 }
 
 impl Head {
@@ -440,6 +444,7 @@ impl Head {
                 .map(|v| retry_wait(&v))
                 .or(Some(NO_RETRY_AFTER)),
             date: header(reqwest::header::DATE),
+            encoding: header(CONTENT_ENCODING).filter(|e| !e.eq_ignore_ascii_case("identity")),
         }
     }
 }
@@ -487,7 +492,13 @@ async fn read_body(raw: &mut Bytes, head: &Head, reading: &Reading<'_>, memo: &j
             json.schema = schema_reading.schema.map(|s| s.name.clone());
             Body::Json(json)
         }
-        Err(why) => Body::NotJson(why),
+        Err(why) => match &head.encoding {
+            Some(encoding) => Body::NotJson(format!(
+                "{why}; the body came with Content-Encoding: {encoding}, which the request did \
+                 not ask for"
+            )),
+            None => Body::NotJson(why),
+        },
     }
 }
 
