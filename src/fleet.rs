@@ -238,7 +238,7 @@ fn check_entry(entry: &Entry, needs_tokens: bool) -> Result<(), String> {
             "sensor name `{name}` must start with a letter or digit, then letters, digits, . _ or -"
         ));
     }
-    if name == MATRIX {
+    if name.eq_ignore_ascii_case(MATRIX) {
         return Err(format!(
             "sensor name `{name}` is the matrix's file in --results-dir"
         ));

@@ -10,7 +10,7 @@ use crate::target::{
 };
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -155,7 +155,7 @@ pub(crate) fn check_report_paths(reports: &ReportArgs) -> Result<(), Failure> {
     let mut claimed: Vec<(PathBuf, Format)> = Vec::new();
     for (format, paths) in report_paths(reports) {
         for path in paths {
-            let place = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
+            let place = place_of(&path);
             if claimed.iter().any(|(p, f)| *p == place && *f != format) {
                 return Err(Failure::Usage(format!(
                     "{} is asked for as two reports; give each its own file",
@@ -177,6 +177,16 @@ pub(crate) fn check_report_paths(reports: &ReportArgs) -> Result<(), Failure> {
         let _ = std::fs::remove_file(&path);
     }
     Ok(())
+}
+
+/// Where a report file goes, however its path is spelt: its directory resolved, then its name.
+fn place_of(path: &std::path::Path) -> PathBuf {
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+    let directory = parent.map_or_else(|| Path::new(".").canonicalize(), Path::canonicalize);
+    match (directory, path.file_name()) {
+        (Ok(directory), Some(name)) => directory.join(name),
+        _ => std::path::absolute(path).unwrap_or_else(|_| path.to_owned()),
+    }
 }
 
 /// Reaches the target of `args` and makes the context its tests share.
@@ -437,6 +447,12 @@ fn parse_url(text: &str) -> Result<reqwest::Url, Failure> {
 
 /// A sensor's URL as given, or why it cannot be one (the text first).
 pub(crate) fn sensor_url(text: &str) -> Result<reqwest::Url, String> {
+    // Credentials are refused before anything is said about the text, which would show them.
+    let authority = text.split_once("://").map_or(text, |(_, rest)| rest);
+    let authority = authority.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return Err(CREDENTIALS.to_owned());
+    }
     let url = reqwest::Url::parse(text)
         .map_err(|e| format!("{text}: {e} (write it whole, e.g. https://10.1.0.2)"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
@@ -457,14 +473,13 @@ pub(crate) fn sensor_url(text: &str) -> Result<reqwest::Url, String> {
         ));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(
-            "must not carry credentials: they would show in logs and reports; give \
-                    the token from a file or an environment variable"
-                .to_owned(),
-        );
+        return Err(CREDENTIALS.to_owned());
     }
     Ok(url)
 }
+
+const CREDENTIALS: &str = "must not carry credentials: they would show in logs and reports; give \
+                           the token from a file or an environment variable";
 
 fn is_loopback(url: &reqwest::Url) -> bool {
     match url.host() {
@@ -613,21 +628,7 @@ fn confirm(
     redactor: &Redactor,
 ) -> Result<Clock, Failure> {
     if (300..400).contains(&answer.status) {
-        // Every test would fail on the same redirect: one line says where it leads.
-        let url = &answer.exchange.url;
-        let to = answer
-            .location
-            .as_deref()
-            .and_then(|l| reqwest::Url::parse(url).ok()?.join(l).ok())
-            .map(|l| l.origin().ascii_serialization())
-            .filter(|o| o != "null");
-        let hint = to.map_or(String::new(), |origin| {
-            format!(" (to {origin}: if that is the sensor, give --url {origin})")
-        });
-        return Err(Failure::Usage(redactor.redact(&format!(
-            "{url} answered {}, a redirect{hint}; the tool never follows one",
-            answer.status
-        ))));
+        return Err(redirected(answer, redactor));
     }
     if matches!(answer.status, 401 | 403) {
         return Err(Failure::TokenRejected(format!(
@@ -646,27 +647,57 @@ fn confirm(
             answer.exchange.sent_ms + answer.exchange.duration_ms as i64,
         )
     });
-    if let Some(clock) = estimate.filter(|c| c.offset_ms.abs() > FAR_CLOCK_MS) {
-        let side = if clock.offset_ms > 0 {
-            "ahead of"
-        } else {
-            "behind"
-        };
-        tracing::warn!(
-            "the sensor's clock is {} {side} ours, by its Date header: the tests judge times \
-             by the sensor's clock",
-            span(clock.offset_ms.unsigned_abs())
-        );
-    }
-    Ok(estimate.unwrap_or_else(|| {
+    let Some(clock) = estimate else {
         tracing::warn!(
             "the sensor sent no usable Date header; allowing its clock five minutes either way"
         );
-        Clock {
+        return Ok(Clock {
             offset_ms: 0,
             uncertainty_ms: UNKNOWN_CLOCK_MS,
+        });
+    };
+    warn_if_far(&clock);
+    Ok(clock)
+}
+
+/// A first answer that redirects: every test would fail on it, so one line says where it leads
+/// (the origin to give instead, or the path on the same one, a login page say).
+fn redirected(answer: &crate::target::Answer, redactor: &Redactor) -> Failure {
+    let url = &answer.exchange.url;
+    let from = reqwest::Url::parse(url).ok();
+    let to = answer
+        .location
+        .as_deref()
+        .and_then(|location| from.as_ref()?.join(location).ok());
+    let hint = match (&from, &to) {
+        (Some(from), Some(to)) if from.origin() == to.origin() => format!(" (to {})", to.path()),
+        (_, Some(to)) if to.origin().is_tuple() => {
+            let origin = to.origin().ascii_serialization();
+            format!(" (to {origin}: if that is the sensor, give --url {origin})")
         }
-    }))
+        _ => String::new(),
+    };
+    Failure::Usage(redactor.redact(&format!(
+        "{url} answered {}, a redirect{hint}; the tool never follows one",
+        answer.status
+    )))
+}
+
+/// Names a sensor clock far from ours: its times will read as that far off.
+fn warn_if_far(clock: &Clock) {
+    if clock.offset_ms.abs() <= FAR_CLOCK_MS {
+        return;
+    }
+    let side = if clock.offset_ms > 0 {
+        "ahead of"
+    } else {
+        "behind"
+    };
+    tracing::warn!(
+        "the sensor's clock is {} {side} ours, by its Date header: the tests judge times by the \
+         sensor's clock",
+        span(clock.offset_ms.unsigned_abs())
+    );
 }
 
 /// A sensor clock further than this from ours is worth a word: times in its answers will read

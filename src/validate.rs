@@ -34,6 +34,11 @@ pub fn validate(args: &ValidateArgs) -> Result<u8, Failure> {
     };
     // Every file is checked: one that cannot be read is named on stderr and the others are
     // still judged, and the exit status then says the invocation was wrong (2 before 1).
+    if args.files.iter().filter(|p| *p == Path::new("-")).count() > 1 {
+        return Err(Failure::Usage(
+            "standard input (`-`) can be read once only".to_owned(),
+        ));
+    }
     let (mut invalid, mut unreadable) = (false, false);
     for path in &args.files {
         match read(path) {

@@ -133,6 +133,35 @@ fn url_without_a_scheme_is_refused() {
     refused_at(&server, &named, &["--token", TOKEN], &not_http);
 }
 
+/// A URL with credentials is refused without being repeated, whatever else is wrong with it.
+#[test]
+fn url_with_credentials_is_refused_without_showing_them() {
+    let server = Server::start(|_: &Seen, _| json(200, "[]"));
+    let port = server.url.rsplit(':').next().unwrap().to_owned();
+    for url in [
+        format!("http://admin:s3cret@127.0.0.1:{port}"),
+        format!("http://admin:s3cret@127.0.0.1:{port}/api"),
+        "ftp://admin:s3cret@127.0.0.1".to_owned(),
+        "http://admin:s3cret@127.0.0.1:99999".to_owned(),
+    ] {
+        refused_at(
+            &server,
+            &url,
+            &["--token", TOKEN],
+            "must not carry credentials",
+        );
+        let output = binary()
+            .args(["run", "--url", &url, "--token", TOKEN])
+            .output()
+            .unwrap();
+        assert!(
+            !common::text(&output).contains("s3cret"),
+            "{}",
+            common::text(&output)
+        );
+    }
+}
+
 #[test]
 fn missing_token_file_is_named() {
     let missing = "/nonexistent/sensor.token";

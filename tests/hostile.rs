@@ -374,3 +374,31 @@ fn an_unasked_encoding_is_named() {
         "came with Content-Encoding: gzip, which the request did not",
     );
 }
+
+/// A list too long to keep whole is still counted: E2's bound of 100 fails on it.
+#[test]
+fn a_list_too_long_to_keep_still_fails_its_bound() {
+    let body = format!("[{}0]", "0,".repeat(1_000_000));
+    let server = every_request(move || json(200, &body));
+    let run = run(&server, &["events::E2::latest-first"]);
+    assert_fails_readably(&run, "expected at most 100 items; got 1000001");
+}
+
+/// A redirect on the same origin names its path (a login page, say), not the URL given.
+#[test]
+fn a_redirect_on_the_same_origin_names_its_path() {
+    let server = every_request(|| {
+        Reply::Raw(head(
+            302,
+            &["Location: /login?next=api", "Content-Length: 0"],
+        ))
+    });
+    let run = run(&server, &[]);
+    let evidence = run.evidence();
+    assert_eq!(run.code(), Some(2), "{evidence}");
+    let stderr = String::from_utf8_lossy(&run.output.stderr);
+    assert!(
+        stderr.contains("answered 302, a redirect (to /login)"),
+        "{evidence}"
+    );
+}

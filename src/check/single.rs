@@ -16,7 +16,13 @@ pub fn single(check: &Check, answer: &Answer, env: &Env<'_>) -> Finding {
         Check::NoData => no_data(answer),
         Check::JsonContentType => json_content_type(answer),
         Check::BinaryContentType => binary_content_type(answer),
-        Check::MaxItems(most) => with_items(answer, |items| max_items(items, *most)),
+        // Counted whole, kept or not.
+        Check::MaxItems(most) => match answer.list_len() {
+            Some(count) if count > *most => {
+                Finding::Fails(format!("expected at most {most} items; got {count}"))
+            }
+            _ => with_items(answer, |items| max_items(items, *most)),
+        },
         Check::Sorted { field, order } => {
             with_items(answer, |items| sorted(items, field, *order, env))
         }
@@ -208,10 +214,20 @@ fn binary_content_type(answer: &Answer) -> Finding {
 }
 
 /// Decides on the items of a list answer; an empty list decides nothing (RULES.md).
+/// Decides on the items of a list. Of a list too long to keep whole, only a failure among the
+/// kept items decides.
 fn with_items(answer: &Answer, decide: impl FnOnce(&[Item]) -> Finding) -> Finding {
-    match answer.items() {
-        Some([]) => Finding::Undecided(EMPTY.to_owned()),
-        Some(items) => decide(items),
+    match answer.kept_items() {
+        Some(([], _)) => Finding::Undecided(EMPTY.to_owned()),
+        Some((items, true)) => decide(items),
+        Some((items, false)) => match decide(items) {
+            Finding::Fails(why) => Finding::Fails(why),
+            _ => Finding::Undecided(format!(
+                "only the first {} of the {} items were kept, and they hold",
+                items.len(),
+                answer.list_len().unwrap_or_default()
+            )),
+        },
         None => Finding::Undecided(format!(
             "the answer is not a list ({})",
             answer.describe_body()

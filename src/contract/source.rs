@@ -132,7 +132,8 @@ fn refuse_strangers(dir: &Path) -> Result<(), ContractError> {
         let Some(file) = path.file_name().and_then(|f| f.to_str()) else {
             continue;
         };
-        let contract_like = file.ends_with(".json") || file.ends_with(".tsv");
+        let lower = file.to_ascii_lowercase();
+        let contract_like = lower.ends_with(".json") || lower.ends_with(".tsv");
         let known = SCHEMAS
             .iter()
             .any(|(name, _)| file.strip_suffix(".schema.json") == Some(name))

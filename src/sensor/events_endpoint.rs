@@ -64,6 +64,9 @@ fn fresh(state: &SensorState, raw_query: &str, now: i64) -> Reply {
         Err(reply) => return reply,
     };
     let kind = query.first("type");
+    if kind.is_some_and(|k| kind_index(k).is_none()) && state.breaks(Fault::E7RejectUnknownType) {
+        return Reply::error(StatusCode::BAD_REQUEST, "unknown event type");
+    }
     let events = match kind.map(|kind| (kind, kind_index(kind))) {
         Some((_, None)) if state.breaks(Fault::E7UnknownTypeEmpty) => Vec::new(),
         Some((_, index)) if !state.breaks(Fault::E6TypeIgnored) => {
@@ -341,6 +344,10 @@ mod tests {
         let empty = sensor(&[Fault::E7UnknownTypeEmpty], &[]);
         assert!(events(&empty, "type=NOPE").is_empty());
         assert!(!events(&empty, "type=USER_LOGIN").is_empty());
+        let strict = sensor(&[Fault::E7RejectUnknownType], &[]);
+        let reply = get_at(&strict, "/api/v1/events?type=NOPE", Some(API_TOKEN), NOW);
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+        assert!(!events(&strict, "type=USER_LOGIN").is_empty());
     }
 
     #[test]

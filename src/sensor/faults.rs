@@ -134,6 +134,8 @@ catalogue! {
             "the event type filter is not applied",
         E7UnknownTypeEmpty = "E7-unknown-type-empty":
             "an unknown event type answers an empty list",
+        E7RejectUnknownType = "E7-reject-unknown-type":
+            "an unknown event type answers 400",
         E8NoCache = "E8-no-cache":
             "events answers are never cached",
         E9CacheIgnoresParams = "E9-cache-ignores-params":

@@ -315,7 +315,8 @@ impl Context {
             Err(why) => return Err(format!("no alert to probe for a capture: {why}")),
         };
         pairs.reverse();
-        candidates.extend(pairs.iter().map(|(_, id)| id.to_string()));
+        let newest = pairs.iter().map(|(_, id)| id.to_string());
+        candidates.extend(newest.filter(|id| self.options.pcap_alert_id.as_ref() != Some(id)));
         let named = self.options.pcap_alert_id.as_deref();
         let mut probes = Probes::default();
         for id in candidates.into_iter().take(CAPTURE_PROBES) {
@@ -363,7 +364,7 @@ impl Context {
     }
 
     /// A recent, fresh events answer: `/api/v1/events?minutesTimeFrame={fresh:20000}`.
-    async fn recent_events(&self) -> Result<Arc<Sent>, String> {
+    pub async fn recent_events(&self) -> Result<Arc<Sent>, String> {
         let request = Request {
             endpoint: Some(Endpoint::Events),
             path: None,

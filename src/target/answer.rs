@@ -124,6 +124,15 @@ impl Answer {
             .map(|j| j.items.as_slice())
     }
 
+    /// The items kept of a JSON array, and whether they are all of them.
+    pub fn kept_items(&self) -> Option<(&[Item], bool)> {
+        let json = self.json()?;
+        match json.shape {
+            JsonShape::List(n) => Some((json.items.as_slice(), n == json.items.len())),
+            _ => None,
+        }
+    }
+
     /// How many items the body lists, when it is a JSON array (kept whole or not).
     pub fn list_len(&self) -> Option<usize> {
         match self.json()?.shape {
@@ -163,20 +172,12 @@ impl Answer {
         if raw.is_empty() {
             return None;
         }
-        // A token must lie whole in what is read, or redaction could not see it: of a kept
-        // head, fewer characters are shown when a secret is long.
-        let limit = if raw.len() < whole {
-            limit.min(raw.len().saturating_sub(redactor.longest()) / 4)
-        } else {
-            limit
-        };
-        if limit == 0 {
-            return None;
-        }
+        // The longest a secret can be spelled: in escapes of up to eight bytes a character.
+        let margin = 8 * redactor.longest();
         if matches!(self.body, Body::Binary) {
             // Bytes shown as hex escape redaction: a body that holds a credential near its
             // start is not shown at all.
-            let near = &raw[..raw.len().min(limit / 3 + redactor.longest())];
+            let near = &raw[..raw.len().min(limit / 3 + margin)];
             if redactor.holds_secret(near) {
                 return Some("(binary; not shown: it holds a credential)".to_owned());
             }
@@ -187,15 +188,27 @@ impl Answer {
                 shown.collect::<Vec<_>>().join(" ")
             ));
         }
-        // `limit` counts characters, of up to four bytes each.
-        let head = &raw[..raw.len().min(limit * 4 + redactor.longest())];
-        let text = redactor.redact(&String::from_utf8_lossy(head));
-        let flat: String = text
+        // What is read is redacted whole, so a secret anywhere in it is removed however much
+        // redaction shortens the text. A secret that runs past the end of what was read is
+        // not seen: when the body goes on, the last `margin` characters are never shown.
+        let read = &raw[..raw.len().min(KEPT_HEAD)];
+        let text = redactor.redact(&String::from_utf8_lossy(read));
+        let flat: Vec<char> = text
             .chars()
             .map(|c| if c.is_control() { ' ' } else { c })
             .collect();
-        let cut: String = flat.chars().take(limit).collect();
-        Some(if cut.len() < flat.len() || head.len() < whole {
+        let goes_on = read.len() < whole;
+        let room = if goes_on {
+            flat.len().saturating_sub(margin)
+        } else {
+            flat.len()
+        };
+        let shown = limit.min(room);
+        if shown == 0 {
+            return None;
+        }
+        let cut: String = flat[..shown].iter().collect();
+        Some(if shown < flat.len() || goes_on {
             format!("{cut}…")
         } else {
             cut
@@ -258,6 +271,14 @@ mod tests {
             excerpt.as_deref().is_none_or(|e| !e.contains("tttt")),
             "{excerpt:?}"
         );
+        // A short secret in the same head is removed and the text around it shown.
+        let mut short = answer(&format!("[\"abc\", \"{}\"]", "t".repeat(KEPT_HEAD)));
+        short.head = short.raw.take().map(|b| b.slice(..KEPT_HEAD));
+        short.exchange.body_bytes = 5 << 20;
+        let excerpt = short
+            .excerpt(20, &Redactor::new(["abc".to_owned()]))
+            .unwrap();
+        assert_eq!(excerpt, "[\"[REDACTED]\", \"tttt…");
     }
 
     /// A list whose items were not all kept gives no items to relate, but still counts as a
@@ -279,6 +300,24 @@ mod tests {
         assert!(long.items().is_none());
         assert_eq!(long.list_len(), Some(3));
         assert!(long.describe_body().contains("too many to relate"));
+    }
+
+    /// Redaction shortens the text it reads: a body that repeats a long token many times is
+    /// still redacted wherever the excerpt ends, in any spelling.
+    #[test]
+    fn a_repeated_or_escaped_token_is_never_shown_in_part() {
+        let token = "k".repeat(100);
+        let redactor = Redactor::new([token.clone()]);
+        let quoted = |t: &str| format!("\"{t}\"");
+        let repeated = format!("[{}]", vec![quoted(&token); 50].join(","));
+        let excerpt = answer(&repeated).excerpt(200, &redactor).unwrap();
+        assert!(!excerpt.contains("kkkk"), "{excerpt}");
+        let escaped: String = token.bytes().map(|b| format!("%{b:02x}")).collect();
+        let copies = vec![quoted(&escaped); 20].join(",");
+        let body = format!("[{}, {copies}]", quoted(&"é".repeat(150)));
+        let excerpt = answer(&body).excerpt(200, &redactor).unwrap();
+        assert!(!excerpt.contains("%6b%6b"), "{excerpt}");
+        assert!(!excerpt.contains("kkkk"), "{excerpt}");
     }
 
     /// A binary body is shown as hex, which redaction cannot see into: one that holds a token

@@ -698,7 +698,6 @@ fn tls_hint_from_text(lower: &str) -> Option<&'static str> {
     Some(hint)
 }
 
-/// An error and its sources, on one line.
 /// A connection idle this long is not used again: servers close idle connections after a few
 /// seconds (five is common), and a request sent on one as it closes fails with no answer.
 const IDLE_CONNECTION: Duration = Duration::from_secs(4);
