@@ -333,7 +333,9 @@ fn prepare_one(
 ) -> Sensor {
     let sensor_args = sensor_args(args, entry);
     let prepared = match &sensor_args {
-        Ok(sensor_args) => run::prepare(sensor_args, runtime, Arc::clone(contract)),
+        Ok(sensor_args) => {
+            run::prepare(sensor_args, runtime, Arc::clone(contract)).map_err(in_file_terms)
+        }
         Err(failure) => Err(Failure::Usage(failure.to_string())),
     };
     if let Err(failure) = &prepared {
@@ -343,6 +345,18 @@ fn prepare_one(
         name: entry.name.clone(),
         args: sensor_args.unwrap_or_else(|_| args.clone()),
         prepared,
+    }
+}
+
+/// A sensor's certificate advice in the words of the targets file, where its options are.
+fn in_file_terms(failure: Failure) -> Failure {
+    match failure {
+        Failure::Unreachable(message) => Failure::Unreachable(
+            message
+                .replace("--cacert FILE", "cacert: FILE")
+                .replace("with --insecure", "with insecure: true"),
+        ),
+        other => other,
     }
 }
 

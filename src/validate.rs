@@ -61,15 +61,30 @@ fn name(path: &Path) -> String {
     }
 }
 
+/// The most `validate` reads of one file: twice what `run` reads of one answer by default, and
+/// a bound on a file that never ends (`/dev/zero`).
+const LARGEST_FILE: u64 = 512 << 20;
+
 fn read(path: &Path) -> Result<Vec<u8>, String> {
-    let mut bytes = Vec::new();
-    let read = if path == Path::new("-") {
-        std::io::stdin().lock().read_to_end(&mut bytes).map(drop)
+    let cannot = |e: std::io::Error| format!("cannot read {}: {e}", name(path));
+    let source: Box<dyn Read> = if path == Path::new("-") {
+        Box::new(std::io::stdin().lock())
     } else {
-        std::fs::read(path).map(|b| bytes = b)
+        Box::new(std::fs::File::open(path).map_err(cannot)?)
     };
-    read.map(|()| bytes)
-        .map_err(|e| format!("cannot read {}: {e}", name(path)))
+    let mut bytes = Vec::new();
+    source
+        .take(LARGEST_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > LARGEST_FILE {
+        return Err(format!(
+            "{} is larger than {} MiB, more than a sensor's answer",
+            name(path),
+            LARGEST_FILE >> 20
+        ));
+    }
+    Ok(bytes)
 }
 
 /// Prints what one body is; whether it is valid.

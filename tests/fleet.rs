@@ -192,6 +192,12 @@ fn a_sensors_own_insecure_wins() {
         "{}",
         text(&output)
     );
+    // The advice names the targets file's keys, where this sensor's options are.
+    assert!(
+        text(&output).contains("cacert: FILE, or accept any certificate with insecure: true"),
+        "{}",
+        text(&output)
+    );
 }
 
 /// Listing a fleet names its tests as a run does, and needs neither network nor token.
