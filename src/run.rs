@@ -585,11 +585,11 @@ async fn precheck(client: &Client, builtin: bool, redactor: &Redactor) -> Result
             Err(error) if error.kind == TransportKind::Other => {
                 dropped.get_or_insert(error);
             }
-            Err(error) => return Err(unreachable(client, error).await),
+            Err(error) => return Err(unreachable(client, error, redactor).await),
         }
     }
     let error = dropped.expect("every endpoint of the first contact was tried");
-    Err(unreachable(client, error).await)
+    Err(unreachable(client, error, redactor).await)
 }
 
 /// One request of the first contact: the answer, `None` when one came but not whole, or why
@@ -616,9 +616,16 @@ async fn first_contact(
     }
 }
 
-async fn unreachable(client: &Client, error: crate::target::TransportError) -> Failure {
+/// A TLS error may quote the certificate's names, chosen by whoever made it: no token in it
+/// is shown.
+async fn unreachable(
+    client: &Client,
+    error: crate::target::TransportError,
+    redactor: &Redactor,
+) -> Failure {
     let error = client.explain(error).await;
-    Failure::Unreachable(format!("cannot reach {}: {}", client.base(), error.message))
+    let message = format!("cannot reach {}: {}", client.base(), error.message);
+    Failure::Unreachable(redactor.redact(&message))
 }
 
 /// Confirms the token by the first answer and estimates the sensor's clock from it.
@@ -670,6 +677,7 @@ fn redirected(answer: &crate::target::Answer, redactor: &Redactor) -> Failure {
         .as_deref()
         .and_then(|location| from.as_ref()?.join(location).ok());
     let hint = match (&from, &to) {
+        (_, Some(to)) if redactor.holds_secret_in_any_case(to.as_str()) => String::new(),
         (Some(from), Some(to)) if from.origin() == to.origin() => format!(" (to {})", to.path()),
         (_, Some(to)) if to.origin().is_tuple() => {
             let origin = to.origin().ascii_serialization();
@@ -677,10 +685,13 @@ fn redirected(answer: &crate::target::Answer, redactor: &Redactor) -> Failure {
         }
         _ => String::new(),
     };
-    Failure::Usage(redactor.redact(&format!(
-        "{url} answered {}, a redirect{hint}; the tool never follows one",
-        answer.status
-    )))
+    // A status of 3xx that sends nowhere (304, say) is no redirect, and no use either.
+    let what = if matches!(answer.status, 301 | 302 | 303 | 307 | 308) {
+        format!("a redirect{hint}; the tool never follows one")
+    } else {
+        "which no request of the API expects".to_owned()
+    };
+    Failure::Usage(redactor.redact(&format!("{url} answered {}, {what}", answer.status)))
 }
 
 /// Names a sensor clock far from ours: its times will read as that far off.

@@ -276,7 +276,7 @@ fn http_to_a_tls_port_suggests_https() {
     let sensor = Sensor::start(&[]);
     let url = sensor.url.replace("https://", "http://");
     let output = binary()
-        .args(["run", "--url", &url, "--token", "t"])
+        .args(["run", "--url", &url, "--token", "a-token-of-some-length"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(3), "{}", text(&output));

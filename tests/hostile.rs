@@ -402,3 +402,131 @@ fn a_redirect_on_the_same_origin_names_its_path() {
         "{evidence}"
     );
 }
+
+/// Values learnt from the sensor go into later requests; the `-v` log of those requests never
+/// shows a token, even when the sensor made one of them an event type.
+#[test]
+fn a_token_learnt_as_a_value_stays_out_of_the_log() {
+    let event = |kind: &str| {
+        format!(
+            r#"{{"timestamp": 1, "type": "{kind}", "title": "t", "content": "c",
+                "severity": "INFO", "owner": null}}"#
+        )
+    };
+    let body = format!(
+        "[{},{},{}]",
+        event(TOKEN),
+        event(TOKEN),
+        event("USER_LOGIN")
+    );
+    let server = every_request(move || json(200, &body));
+    let run = run(&server, &["-v", "events::E6::supported-type"]);
+    let seen = server.requests();
+    assert!(
+        seen.iter().any(|r| r.target.contains(TOKEN)),
+        "the learnt type was not sent: {seen:?}"
+    );
+    assert!(!run.text().contains(TOKEN), "{}", run.evidence());
+}
+
+/// A redirect whose host spells the token (a URL parser lowers it) is not described.
+#[test]
+fn a_redirect_to_a_host_named_after_the_token_is_not_described() {
+    let server = every_request(|| {
+        let location = format!(
+            "Location: http://{}.example.invalid/x",
+            TOKEN.to_uppercase()
+        );
+        Reply::Raw(head(302, &[&location, "Content-Length: 0"]))
+    });
+    let run = run(&server, &[]);
+    assert_eq!(run.code(), Some(2), "{}", run.evidence());
+    assert!(
+        !run.text().to_lowercase().contains(TOKEN),
+        "{}",
+        run.evidence()
+    );
+}
+
+/// A list pinned with `toTime` that shows an alert after its pin fails A8 itself; the other
+/// rules still check that list on its own, and only its relations wait for A8.
+#[test]
+fn an_alert_after_the_pin_fails_a8_and_leaves_single_checks_alone() {
+    let alert = |id: u64, time: u64| {
+        format!(
+            r#"{{"id": {id}, "time": {time}, "title": "t", "message": "m", "severity": "Major",
+                "engine": "Malware", "sourceDevice": 1, "destinationDevice": 2,
+                "additionalInformation": null, "handled": false}}"#
+        )
+    };
+    let body = format!(
+        "[{},{}]",
+        alert(1, 1_600_000_000_000),
+        alert(2, 4_000_000_000_000)
+    );
+    let server = every_request(move || json(200, &body));
+    let run = run(&server, &["alerts-v1::A"]);
+    let stdout = String::from_utf8_lossy(&run.output.stdout);
+    let line = |test: &str| {
+        stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("test {test} ")))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let evidence = run.evidence();
+    assert!(
+        line("alerts-v1::A8::to-time-boundary").ends_with("FAILED"),
+        "{evidence}"
+    );
+    assert!(stdout.contains("not before the pin"), "{evidence}");
+    assert!(line("alerts-v1::A1::list").ends_with("ok"), "{evidence}");
+}
+
+/// Of a list longer than the items whose fields are kept, a check on fields neither passes
+/// nor fails on what it did not read: a wrong title there is not passed, a right type there is
+/// not failed.
+#[test]
+fn fields_beyond_those_kept_decide_nothing() {
+    let event = |title: &str| {
+        format!(
+            r#"{{"timestamp": 1, "type": "USER_LOGIN", "title": "{title}", "content": "c",
+                "severity": "INFO", "owner": null}}"#
+        )
+    };
+    let mut events = vec![event("User Login Attempt"); 10_000];
+    events.push(event("WRONG TITLE"));
+    let body = format!("[{}]", events.join(","));
+    let server = every_request(move || json(200, &body));
+    let run = run(&server, &["events::E"]);
+    let stdout = String::from_utf8_lossy(&run.output.stdout);
+    let line = |test: &str| {
+        stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("test {test} ")))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let evidence = run.evidence();
+    assert!(
+        line("events::E10::titles").contains("inconclusive"),
+        "{evidence}"
+    );
+    let typed = line("events::E6::supported-type::USER_LOGIN");
+    assert!(typed.contains("inconclusive"), "{evidence}");
+}
+
+/// A 2xx answer that is no list, where the request it is related to gave one, fails the
+/// test's rule: whatever the body's own rule says of it, the two answers differ.
+#[test]
+fn a_success_that_is_no_list_fails_its_relation() {
+    let server = every_request_to(|seen| {
+        if seen.target.contains("type=") {
+            response(200, "text/plain", b"type not supported")
+        } else {
+            json(200, r#"[{"id": 1, "time": 1600000000000}]"#)
+        }
+    });
+    let run = run(&server, &["alerts-v1::A10::unknown-type-ignored::malware"]);
+    assert_fails_readably(&run, "where `all` gave a list");
+}

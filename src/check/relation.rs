@@ -15,6 +15,20 @@ pub fn relation(
     others: &BTreeMap<String, &Answer>,
     env: &Env<'_>,
 ) -> Finding {
+    // A 2xx answer that is no list, where the request it is related to gave one, differs from
+    // it whatever the relation: the rule of the test decides that, not the body's own rule.
+    let listed = others
+        .iter()
+        .find(|(_, a)| a.status / 100 == 2 && a.items().is_some());
+    if let Some((name, _)) = listed.filter(|_| subject.status / 100 == 2)
+        && subject.list_len().is_none()
+    {
+        return Finding::Fails(format!(
+            "this request answered {} with {}, where `{name}` gave a list",
+            subject.status,
+            subject.describe_body()
+        ));
+    }
     let subject_items = match items_of("this request", subject) {
         Ok(items) => items,
         Err(finding) => return finding,
@@ -75,7 +89,11 @@ fn items_of<'a>(what: &str, answer: &'a Answer) -> Result<&'a [Item], Finding> {
         )));
     }
     answer.items().ok_or_else(|| {
-        Finding::Undecided(format!("{what} is not a list ({})", answer.describe_body()))
+        let what = match answer.list_len() {
+            Some(_) => format!("{what} gave a list too long to relate"),
+            None => format!("{what} is not a list"),
+        };
+        Finding::Undecided(format!("{what} ({})", answer.describe_body()))
     })
 }
 

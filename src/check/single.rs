@@ -23,13 +23,16 @@ pub fn single(check: &Check, answer: &Answer, env: &Env<'_>) -> Finding {
             }
             _ => with_items(answer, |items| max_items(items, *most)),
         },
-        Check::Sorted { field, order } => {
+        Check::Sorted { field, order } if field == env.time_field => {
             with_items(answer, |items| sorted(items, field, *order, env))
+        }
+        Check::Sorted { field, order } => {
+            with_values(answer, |items| sorted(items, field, *order, env))
         }
         Check::AllItems { field, equals } => all_items(answer, field, equals, env),
         Check::Within { minutes } => within(answer, minutes, env),
         Check::Capture => capture(answer),
-        Check::Titles => with_items(answer, |items| titles(items, env)),
+        Check::Titles => with_values(answer, |items| titles(items, env)),
         Check::PlausibleTimes => with_items(answer, |items| plausible_times(items, answer, env)),
         Check::NoDuplicateKeys => no_duplicate_keys(answer),
         Check::NoServerError => no_server_error(answer),
@@ -214,6 +217,24 @@ fn binary_content_type(answer: &Answer) -> Finding {
 }
 
 /// Decides on the items of a list answer; an empty list decides nothing (RULES.md).
+/// As [`with_items`], for a check that reads the items' fields: those are kept for the first
+/// items of a list only, and of a longer list only a failure among them decides.
+fn with_values(answer: &Answer, decide: impl FnOnce(&[Item]) -> Finding) -> Finding {
+    with_items(answer, |items| {
+        let valued = items.iter().take_while(|i| i.value.is_some()).count();
+        if valued == items.len() {
+            return decide(items);
+        }
+        match decide(&items[..valued]) {
+            Finding::Fails(why) => Finding::Fails(why),
+            _ => Finding::Undecided(format!(
+                "only the first {valued} of the {} items were kept whole, and they hold",
+                items.len()
+            )),
+        }
+    })
+}
+
 /// Decides on the items of a list. Of a list too long to keep whole, only a failure among the
 /// kept items decides.
 fn with_items(answer: &Answer, decide: impl FnOnce(&[Item]) -> Finding) -> Finding {
@@ -287,7 +308,7 @@ fn all_items(
         Ok(value) => decode(&value),
         Err(reason) => return Finding::Undecided(reason),
     };
-    with_items(answer, |items| {
+    with_values(answer, |items| {
         if items.is_empty() {
             return Finding::Undecided(
                 "the answer is empty, so it shows nothing about the filter".to_owned(),

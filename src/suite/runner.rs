@@ -132,11 +132,21 @@ impl Evaluation<'_> {
         if let Some(busy) = self.busy() {
             return vec![Finding::Undecided(busy)];
         }
-        let mut findings = pin_prerequisite(self.context, self.gathered);
-        findings.extend(window_prerequisite(self.context, self.gathered).await);
-        if !findings.is_empty() {
-            return findings;
+        // A8 and E5 are prerequisites of other rules; for their own tests, a prerequisite
+        // that does not hold is a failure of the rule.
+        let own = self.test.case.rule.as_str();
+        let pin = pin_prerequisite(self.context, self.gathered);
+        if let Some(why) = pin.as_ref().filter(|_| own == "A8") {
+            return vec![Finding::Fails(why.clone())];
         }
+        if own != "E5"
+            && let Some(why) = window_prerequisite(self.context, self.gathered).await
+        {
+            return vec![Finding::Undecided(format!(
+                "prerequisite E5 does not hold: {why}"
+            ))];
+        }
+        let mut findings = Vec::new();
         for check in &self.test.case.given {
             if let Finding::Fails(why) = self.evaluate(check, exchanges).await {
                 let why = format!("a precondition does not hold: {why}");
@@ -147,7 +157,15 @@ impl Evaluation<'_> {
             return findings;
         }
         for check in &self.test.case.checks {
-            findings.push(self.evaluate(check, exchanges).await);
+            // A list that shows an item after its pin can still be checked on its own; it is
+            // only related to others once the pin holds.
+            let finding = match &pin {
+                Some(why) if is_relation(check) => {
+                    Finding::Undecided(format!("prerequisite A8 does not hold: {why}"))
+                }
+                _ => self.evaluate(check, exchanges).await,
+            };
+            findings.push(finding);
         }
         findings
     }
@@ -278,23 +296,23 @@ fn transport_failure(error: &crate::target::TransportError) -> String {
 }
 
 /// Pinned lists rely on `toTime` (A8): an item at or after the pin makes relations undecidable.
-fn pin_prerequisite(context: &Context, gathered: &Gathered) -> Vec<Finding> {
+/// What a pinned list of the test shows after its pin, if anything.
+fn pin_prerequisite(context: &Context, gathered: &Gathered) -> Option<String> {
     let pinned = std::iter::once(&gathered.subject).chain(gathered.others.values());
-    for (resolved, sent) in pinned.filter(|(r, _)| r.pinned) {
-        let items = sent_items(sent);
-        if let Some(item) = items
-            .iter()
-            .find(|i| i.time.is_some_and(|t| t >= context.pin))
-        {
-            return vec![Finding::Undecided(format!(
-                "prerequisite A8 does not hold: {}?{} returned an item at {}, not before the pin",
+    pinned
+        .filter(|(r, _)| r.pinned)
+        .find_map(|(resolved, sent)| {
+            let items = sent_items(sent);
+            let item = items
+                .iter()
+                .find(|i| i.time.is_some_and(|t| t >= context.pin))?;
+            Some(format!(
+                "{}?{} returned an item at {}, not before the pin",
                 resolved.path,
                 resolved.query,
                 item.time.unwrap_or_default()
-            ))];
-        }
-    }
-    Vec::new()
+            ))
+        })
 }
 
 /// The events window at which the page caps `minutesTimeFrame` (E5).
@@ -305,7 +323,7 @@ const WINDOW_CAP_MINUTES: u64 = 4320;
 /// window (`minutesTimeFrame={fresh:20000}` alone), the sensor fails E5, and the test that
 /// needed the window is not decided. A refusal of the window with other parameters only is the
 /// test's own to judge.
-async fn window_prerequisite(context: &Context, gathered: &Gathered) -> Option<Finding> {
+async fn window_prerequisite(context: &Context, gathered: &Gathered) -> Option<String> {
     let refused = |sent: &Sent| {
         let answer = sent.as_ref().ok()?;
         let refusal = answer.status / 100 == 4 && !matches!(answer.status, 401 | 403 | 429);
@@ -322,12 +340,11 @@ async fn window_prerequisite(context: &Context, gathered: &Gathered) -> Option<F
         .find_map(|(resolved, sent)| Some((resolved, refused(sent)?)))?;
     let bare = context.recent_events().await.ok()?;
     let bare_status = refused(&bare)?;
-    Some(Finding::Undecided(format!(
-        "prerequisite E5 does not hold: a window above {WINDOW_CAP_MINUTES} minutes alone is \
-         refused ({bare_status}), and {}?{} answered {status}; this test's fresh window relies \
-         on E5",
+    Some(format!(
+        "a window above {WINDOW_CAP_MINUTES} minutes alone is refused ({bare_status}), and {}?{} \
+         answered {status}; this test's fresh window relies on E5",
         resolved.path, resolved.query
-    )))
+    ))
 }
 
 fn is_relation(check: &Check) -> bool {

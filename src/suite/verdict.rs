@@ -140,6 +140,15 @@ impl Redactor {
         })
     }
 
+    /// Whether `text` holds a secret in any case of its letters, as a host name is shown
+    /// once a URL parser has lowered it.
+    pub fn holds_secret_in_any_case(&self, text: &str) -> bool {
+        let text = text.to_ascii_lowercase();
+        self.secrets
+            .iter()
+            .any(|s| text.contains(&s.to_ascii_lowercase()))
+    }
+
     fn holds(&self, text: &str) -> bool {
         self.secrets.iter().any(|s| text.contains(s.as_str()))
     }

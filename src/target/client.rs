@@ -122,6 +122,8 @@ pub struct Client {
     next_slot: Mutex<Instant>,
     /// The list items of this target's answers, read once each.
     items: json::Memo,
+    /// Its log lines carry URLs, which may hold values learnt from the sensor: never a token.
+    redactor: crate::suite::Redactor,
 }
 
 impl Client {
@@ -132,9 +134,12 @@ impl Client {
         options: ClientOptions,
     ) -> Result<Self, String> {
         let http = build_http(&options)?;
+        let secrets = [&credentials.token, &credentials.pcap_token];
+        let redactor = crate::suite::Redactor::new(secrets.into_iter().flatten().cloned());
         Ok(Client {
             http,
             base,
+            redactor,
             credentials,
             in_flight: Semaphore::new(options.concurrency.max(1)),
             next_slot: Mutex::new(Instant::now()),
@@ -231,7 +236,8 @@ impl Client {
             let busy = matches!(fetched.1.status, 429 | 503) && attempt < RETRIES;
             match fetched.1.retry_after.filter(|_| busy) {
                 Some(wait) => {
-                    tracing::info!("{} asked to wait {} s", url, wait.as_secs());
+                    let url = self.redactor.redact(url.as_str());
+                    tracing::info!("{url} asked to wait {} s", wait.as_secs());
                     tokio::time::sleep(wait).await;
                     attempt += 1;
                 }
@@ -268,7 +274,8 @@ impl Client {
         let (head, body) = match result {
             Ok(fetched) => fetched,
             Err((kind, message)) => {
-                tracing::info!("{exchange}: {message}");
+                let line = format!("{exchange}: {message}");
+                tracing::info!("{}", self.redactor.redact(&line));
                 return Err(TransportError {
                     kind,
                     message,
@@ -278,7 +285,7 @@ impl Client {
         };
         exchange.status = Some(head.status);
         exchange.body_bytes = body.len() as u64;
-        tracing::info!("{exchange}");
+        tracing::info!("{}", self.redactor.redact(&exchange.to_string()));
         Ok((exchange, head, body))
     }
 
