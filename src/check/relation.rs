@@ -89,11 +89,10 @@ fn items_of<'a>(what: &str, answer: &'a Answer) -> Result<&'a [Item], Finding> {
         )));
     }
     answer.items().ok_or_else(|| {
-        let what = match answer.list_len() {
-            Some(_) => format!("{what} gave a list too long to relate"),
-            None => format!("{what} is not a list"),
-        };
-        Finding::Undecided(format!("{what} ({})", answer.describe_body()))
+        Finding::Undecided(match answer.list_len() {
+            Some(_) => format!("{what} gave {}", answer.describe_body()),
+            None => format!("{what} is not a list ({})", answer.describe_body()),
+        })
     })
 }
 
