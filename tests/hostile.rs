@@ -6,7 +6,7 @@ mod common;
 
 use common::hostile::{Reply, Seen, Server, after_precheck, head, json, response};
 use common::watched::{Watched, watch};
-use common::{TOKEN, binary};
+use common::{PCAP_TOKEN, TOKEN, binary};
 use std::time::Duration;
 
 /// Every run here ends well before this, or the test fails.
@@ -529,4 +529,30 @@ fn a_success_that_is_no_list_fails_its_relation() {
     });
     let run = run(&server, &["alerts-v1::A10::unknown-type-ignored::malware"]);
     assert_fails_readably(&run, "where `all` gave a list");
+}
+
+/// A capture sent compressed without being asked to is not a capture file, and the failure
+/// says how it came.
+#[test]
+fn an_encoded_capture_names_its_encoding() {
+    let server = every_request_to(|seen| {
+        if seen.target.starts_with("/api/v2/alerts/pcap/") {
+            let body = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03";
+            let length = format!("Content-Length: {}", body.len());
+            let mut bytes = head(
+                200,
+                &[
+                    "Content-Type: application/vnd.tcpdump.pcap",
+                    "Content-Encoding: gzip",
+                    &length,
+                ],
+            );
+            bytes.extend_from_slice(body);
+            Reply::Raw(bytes)
+        } else {
+            json(200, r#"[{"id": 7, "time": 1600000000000}]"#)
+        }
+    });
+    let run = run(&server, &["--pcap-token", PCAP_TOKEN, "pcap::P1::"]);
+    assert_fails_readably(&run, "came with Content-Encoding: gzip");
 }

@@ -379,7 +379,16 @@ fn capture(answer: &Answer) -> Finding {
     };
     match super::check_capture(raw) {
         Ok(_) => Finding::Holds,
-        Err(why) => Finding::Fails(format!("expected a well-formed capture file; {why}")),
+        Err(why) => {
+            let encoded = answer.encoding.as_ref().map_or(String::new(), |e| {
+                format!(
+                    " (the body came with Content-Encoding: {e}, which the request did not ask for)"
+                )
+            });
+            Finding::Fails(format!(
+                "expected a well-formed capture file; {why}{encoded}"
+            ))
+        }
     }
 }
 

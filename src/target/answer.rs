@@ -102,6 +102,8 @@ pub struct Answer {
     pub location: Option<String>,
     /// The `Date` header, from which the sensor's clock is estimated.
     pub date: Option<String>,
+    /// `Content-Encoding`, when it is not `identity` (no request asks for one).
+    pub encoding: Option<String>,
     pub body: Body,
     /// The raw body, when small enough to keep (or a capture).
     pub raw: Option<bytes::Bytes>,
@@ -236,6 +238,7 @@ mod tests {
             content_type: None,
             location: None,
             date: None,
+            encoding: None,
             body: Body::Empty,
             raw: Some(bytes::Bytes::from(raw.to_owned())),
             head: None,

@@ -476,6 +476,7 @@ async fn answer(
         content_type: head.content_type,
         location: head.location,
         date: head.date,
+        encoding: head.encoding,
         body,
         raw: keep.then_some(raw),
         head: first,
