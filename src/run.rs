@@ -37,6 +37,11 @@ pub fn run(mut args: RunArgs) -> Result<u8, Failure> {
             "--test-threads must be at least 1".to_owned(),
         ));
     }
+    // Reports an earlier run left are removed first, so that a run that stops on a bad case or
+    // schema leaves none (a fleet's are per sensor, once its targets file has loaded).
+    if !args.harness.list && args.targets.is_none() {
+        check_report_paths(&args.reports)?;
+    }
     let contract = Arc::new(load_contract(&args.contract)?);
     let tests = suite::expand(&contract);
     if args.harness.list {
@@ -61,7 +66,6 @@ pub fn run(mut args: RunArgs) -> Result<u8, Failure> {
     if selected(&args.harness, &tests, None) == 0 {
         return Err(nothing_selected(&args.harness, ""));
     }
-    check_report_paths(&args.reports)?;
     let started_ms = now_ms();
     let runtime = crate::cli::runtime()?;
     let prepared = prepare(&args, &runtime, Arc::clone(&contract))?;
@@ -133,7 +137,10 @@ pub(crate) fn nothing_selected(harness: &Arguments, of_any: &str) -> Failure {
     let why = if harness.bench {
         "--bench selects benchmarks, and the suite has none".to_owned()
     } else {
-        format!("the filter or --skip leaves none{of_any} (see --list)")
+        format!(
+            "the filter, --skip or --ignored leaves none{of_any} (see --list; --ignored runs \
+             only the opt-in tests)"
+        )
     };
     Failure::Usage(format!("no test is selected: {why}"))
 }

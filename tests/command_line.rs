@@ -248,6 +248,18 @@ fn an_early_end_leaves_no_empty_or_stale_reports() {
         .unwrap();
     assert_eq!(output.status.code(), Some(3), "{}", text(&output));
     assert!(!json.exists() && !junit.exists());
+    // Nor a run stopped by a contract that does not load, or a filter that selects nothing.
+    for stop in [&["--cases", "/nonexistent/cases"][..], &["no-such-test"]] {
+        std::fs::write(&json, "{\"exit\": {\"status\": 0}}").unwrap();
+        let output = binary()
+            .args(["run", "--json"])
+            .arg(&json)
+            .args(stop)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+        assert!(!json.exists(), "{stop:?} left the old report");
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
