@@ -253,7 +253,10 @@ fn serve(args: crate::sensor::ServeArgs) -> Result<u8, Failure> {
     // One async worker: the sensor's answers are quick or computed on the blocking pool, so a
     // second worker would mostly be woken and put back to sleep for each request's tasks,
     // which costs more CPU than it saves.
-    for (token, option) in [(&args.token, "--token"), (&args.pcap_token, "--pcap-token")] {
+    for (token, option) in [
+        (&args.token, "--token (or SENSOR_TOKEN)"),
+        (&args.pcap_token, "--pcap-token (or SENSOR_PCAP_TOKEN)"),
+    ] {
         if token.trim().is_empty() {
             return Err(Failure::Usage(format!(
                 "{option} is empty: give the token that clients must send"
@@ -293,8 +296,9 @@ fn serve(args: crate::sensor::ServeArgs) -> Result<u8, Failure> {
     }
     if args.token == args.pcap_token {
         return Err(Failure::Usage(
-            "--token and --pcap-token are the same: the capture endpoint could not tell them \
-             apart (P3); --fault P3-accept-api-token breaks that rule on purpose"
+            "--token and --pcap-token (or SENSOR_TOKEN and SENSOR_PCAP_TOKEN) are the same: \
+             the capture endpoint could not tell them apart (P3); --fault P3-accept-api-token \
+             breaks that rule on purpose"
                 .to_owned(),
         ));
     }

@@ -350,12 +350,15 @@ fn prepare_one(
 
 /// A sensor's certificate advice in the words of the targets file, where its options are.
 fn in_file_terms(failure: Failure) -> Failure {
+    let reword = |message: String| {
+        message
+            .replace("--cacert FILE", "cacert: FILE")
+            .replace("(--cacert)", "(cacert:)")
+            .replace("with --insecure", "with insecure: true")
+    };
     match failure {
-        Failure::Unreachable(message) => Failure::Unreachable(
-            message
-                .replace("--cacert FILE", "cacert: FILE")
-                .replace("with --insecure", "with insecure: true"),
-        ),
+        Failure::Unreachable(message) => Failure::Unreachable(reword(message)),
+        Failure::Usage(message) => Failure::Usage(reword(message)),
         other => other,
     }
 }
