@@ -270,14 +270,20 @@ fn intersection(subject: &[Item], parts: &[(&str, &[Item])]) -> Finding {
     }
     let expected = common.unwrap_or_default();
     let names: Vec<&str> = parts.iter().map(|(n, _)| *n).collect();
+    let known: Vec<Item> = parts.iter().flat_map(|(_, i)| i.iter().cloned()).collect();
     compare_sets(
         subject,
-        &expected,
+        (&expected, &known),
         &format!("the intersection of {}", names.join(" and ")),
     )
 }
 
-fn compare_sets(subject: &[Item], expected: &BTreeSet<Key>, what: &str) -> Finding {
+/// Compares the items of `subject` with the `expected` keys, which name items of `known`.
+fn compare_sets(
+    subject: &[Item],
+    (expected, known): (&BTreeSet<Key>, &[Item]),
+    what: &str,
+) -> Finding {
     let mine = keys(subject);
     let extra: Vec<Key> = mine.difference(expected).copied().collect();
     let missing: Vec<Key> = expected.difference(&mine).copied().collect();
@@ -292,7 +298,7 @@ fn compare_sets(subject: &[Item], expected: &BTreeSet<Key>, what: &str) -> Findi
         let shown: Vec<String> = missing
             .iter()
             .take(SHOWN)
-            .map(|k| name_of(k, &[]))
+            .map(|k| name_of(k, known))
             .collect();
         parts.push(format!("{} missing ({})", missing.len(), shown.join(", ")));
     }
@@ -327,7 +333,7 @@ fn filtered(subject: &[Item], base: &[Item], filter: &Filter, env: &Env<'_>) -> 
         "the items of `{}` with {} {op} {bound}",
         filter.base, filter.field
     );
-    compare_sets(subject, &expected, &what)
+    compare_sets(subject, (&expected, base), &what)
 }
 
 fn equal(subject: &[Item], other: &[Item], name: &str) -> Finding {
@@ -386,7 +392,7 @@ fn same_events(subject: &[Item], other: &[Item], name: &str) -> Finding {
     let (mine, theirs) = (inside(subject), inside(other));
     match compare_sets(
         &mine,
-        &keys(&theirs),
+        (&keys(&theirs), &theirs),
         &format!("the events of `{name}` from {lo} to {hi}"),
     ) {
         Finding::Holds => Finding::Holds,
@@ -463,4 +469,30 @@ fn covers(
         missing.len(),
         missing[0].time.unwrap_or_default()
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(time: i64, digest: u64) -> Item {
+        Item {
+            id: None,
+            time: Some(time),
+            digest,
+            value: None,
+        }
+    }
+
+    /// An item missing from an answer is named by its time, found where it is.
+    #[test]
+    fn a_missing_item_is_named_by_its_time() {
+        let base = [item(5, 1), item(7, 2)];
+        let expected = keys(&base);
+        let finding = compare_sets(&base[..1], (&expected, &base), "the base");
+        let Finding::Fails(why) = finding else {
+            panic!("{finding:?}")
+        };
+        assert!(why.contains("1 missing (the item at 7)"), "{why}");
+    }
 }
