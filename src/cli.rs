@@ -249,10 +249,23 @@ pub fn main() -> ExitCode {
 }
 
 fn serve(args: crate::sensor::ServeArgs) -> Result<u8, Failure> {
-    use crate::sensor::{Fault, Variation};
+    refuse_unusable(&args)?;
     // One async worker: the sensor's answers are quick or computed on the blocking pool, so a
     // second worker would mostly be woken and put back to sleep for each request's tasks,
     // which costs more CPU than it saves.
+    let runtime = runtime_with(1)?;
+    runtime
+        .block_on(crate::sensor::serve(args))
+        .map(|()| 0)
+        .map_err(|e| {
+            let why = crate::target::chain(&e);
+            Failure::Usage(format!("the reference sensor failed to {why}"))
+        })
+}
+
+/// Refuses tokens a client could not send or tell apart, and switches that undo each other.
+fn refuse_unusable(args: &crate::sensor::ServeArgs) -> Result<(), Failure> {
+    use crate::sensor::{Fault, Variation};
     for (token, option) in [
         (&args.token, "--token (or SENSOR_TOKEN)"),
         (&args.pcap_token, "--pcap-token (or SENSOR_PCAP_TOKEN)"),
@@ -262,37 +275,13 @@ fn serve(args: crate::sensor::ServeArgs) -> Result<u8, Failure> {
                 "{option} is empty: give the token that clients must send"
             )));
         }
-        if reqwest::header::HeaderValue::from_str(token).is_err() || token.trim() != token {
+        // `run` sends a token trimmed: one with spaces around it could never match.
+        if token.trim() != token {
             return Err(Failure::Usage(format!(
-                "{option} holds characters a client could not send in a header"
+                "{option} starts or ends with a space, which no client sends"
             )));
         }
-    }
-    // Each of these decides the events cache alone: together, all but one would be dropped.
-    let caching = [
-        (
-            args.faults.contains(&Fault::E8NoCache),
-            "--fault E8-no-cache",
-        ),
-        (
-            args.faults.contains(&Fault::E9CacheIgnoresParams),
-            "--fault E9-cache-ignores-params",
-        ),
-        (
-            args.variations.contains(&Variation::CacheOrderInsensitive),
-            "--variation cache-order-insensitive",
-        ),
-    ];
-    let chosen: Vec<&str> = caching
-        .iter()
-        .filter(|(on, _)| *on)
-        .map(|(_, n)| *n)
-        .collect();
-    if chosen.len() > 1 {
-        return Err(Failure::Usage(format!(
-            "{} each decide how the events cache works: choose one",
-            chosen.join(" and ")
-        )));
+        crate::run::header_safe(token.clone(), option)?;
     }
     if args.token == args.pcap_token {
         return Err(Failure::Usage(
@@ -302,14 +291,29 @@ fn serve(args: crate::sensor::ServeArgs) -> Result<u8, Failure> {
                 .to_owned(),
         ));
     }
-    let runtime = runtime_with(1)?;
-    runtime
-        .block_on(crate::sensor::serve(args))
-        .map(|()| 0)
-        .map_err(|e| {
-            let why = crate::target::chain(&e);
-            Failure::Usage(format!("the reference sensor failed to {why}"))
-        })
+    // Each of these decides the events cache alone: together, all but one would be dropped.
+    let caching = [
+        (Fault::E8NoCache, "--fault E8-no-cache"),
+        (
+            Fault::E9CacheIgnoresParams,
+            "--fault E9-cache-ignores-params",
+        ),
+    ];
+    let mut chosen: Vec<&str> = caching
+        .iter()
+        .filter(|(fault, _)| args.faults.contains(fault))
+        .map(|(_, name)| *name)
+        .collect();
+    if args.variations.contains(&Variation::CacheOrderInsensitive) {
+        chosen.push("--variation cache-order-insensitive");
+    }
+    if chosen.len() > 1 {
+        return Err(Failure::Usage(format!(
+            "{} each decide how the events cache works: choose one",
+            chosen.join(" and ")
+        )));
+    }
+    Ok(())
 }
 
 /// The runtime every command that talks to a network uses.

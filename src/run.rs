@@ -204,11 +204,7 @@ pub(crate) fn prepare(
 ) -> Result<Prepared, Failure> {
     let target = runtime.block_on(target(args))?;
     let client = client(args, &target)?;
-    let secrets = [
-        target.credentials.token.clone(),
-        target.credentials.pcap_token.clone(),
-    ];
-    let redactor = Redactor::new(secrets.into_iter().flatten());
+    let redactor = client.redactor().clone();
     let builtin = target.sensor.is_some();
     let clock = runtime.block_on(precheck(&client, builtin, &redactor))?;
     let context = Arc::new(Context::new(
@@ -454,14 +450,17 @@ fn parse_url(text: &str) -> Result<reqwest::Url, Failure> {
 
 /// A sensor's URL as given, or why it cannot be one (the text first).
 pub(crate) fn sensor_url(text: &str) -> Result<reqwest::Url, String> {
-    // Credentials are refused before anything is said about the text, which would show them.
-    let authority = text.split_once("://").map_or(text, |(_, rest)| rest);
-    let authority = authority.split(['/', '?', '#']).next().unwrap_or_default();
-    if authority.contains('@') {
+    // Credentials are refused before anything is said about the text, which would show them;
+    // a text that is no URL is judged by its `@`.
+    let parsed = reqwest::Url::parse(text);
+    let credentials = match &parsed {
+        Ok(url) => !url.username().is_empty() || url.password().is_some(),
+        Err(_) => text.contains('@'),
+    };
+    if credentials {
         return Err(CREDENTIALS.to_owned());
     }
-    let url = reqwest::Url::parse(text)
-        .map_err(|e| format!("{text}: {e} (write it whole, e.g. https://10.1.0.2)"))?;
+    let url = parsed.map_err(|e| format!("{text}: {e} (write it whole, e.g. https://10.1.0.2)"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         // A hint only for what lacks a scheme, such as `localhost:8443`.
         let hint = if text.contains("://") {
@@ -478,9 +477,6 @@ pub(crate) fn sensor_url(text: &str) -> Result<reqwest::Url, String> {
             "{text}: give the sensor's origin only (scheme, host, port): the API's paths are \
              fixed"
         ));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(CREDENTIALS.to_owned());
     }
     Ok(url)
 }
@@ -531,7 +527,7 @@ fn secret(
 }
 
 /// A token goes into a header as it is: one line of visible characters.
-fn header_safe(token: String, what: &str) -> Result<String, Failure> {
+pub(crate) fn header_safe(token: String, what: &str) -> Result<String, Failure> {
     match reqwest::header::HeaderValue::from_str(&token) {
         Ok(_) => Ok(token),
         _ => Err(Failure::Usage(format!(

@@ -4,6 +4,17 @@ mod common;
 
 use common::{PCAP_TOKEN, Scratch, Sensor, TOKEN, binary, failed_tests, text};
 
+/// `run --targets file` with `args`, the fleet's tokens in the environment.
+fn run_fleet(file: &str, args: &[&str]) -> std::process::Output {
+    binary()
+        .args(["run", "--targets", file])
+        .args(args)
+        .env("FLEET_TOKEN", TOKEN)
+        .env("FLEET_PCAP_TOKEN", PCAP_TOKEN)
+        .output()
+        .unwrap()
+}
+
 fn targets_file(scratch: &Scratch, sensors: &[(&str, &Sensor)]) -> String {
     let mut yaml = String::from("targets:\n");
     for (name, sensor) in sensors {
@@ -27,19 +38,7 @@ fn each_sensor_is_checked_and_reported_apart() {
     let scratch = Scratch::new("fleet");
     let file = targets_file(&scratch, &[("plant-a", &good), ("plant-b", &bad)]);
     let results = scratch.path("results");
-    let output = binary()
-        .args([
-            "run",
-            "--targets",
-            &file,
-            "--results-dir",
-            &results,
-            "::A6::",
-        ])
-        .env("FLEET_TOKEN", TOKEN)
-        .env("FLEET_PCAP_TOKEN", PCAP_TOKEN)
-        .output()
-        .unwrap();
+    let output = run_fleet(&file, &["--results-dir", &results, "::A6::"]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output));
     let failed = failed_tests(&output);
     assert!(!failed.is_empty());
@@ -92,12 +91,7 @@ fn an_unreachable_sensor_does_not_stop_the_others() {
         "  - name: gone\n    url: {dead}\n    token-env: FLEET_TOKEN\n"
     ));
     std::fs::write(&file, yaml).unwrap();
-    let output = binary()
-        .args(["run", "--targets", &file, "::A1::"])
-        .env("FLEET_TOKEN", TOKEN)
-        .env("FLEET_PCAP_TOKEN", PCAP_TOKEN)
-        .output()
-        .unwrap();
+    let output = run_fleet(&file, &["::A1::"]);
     assert_eq!(output.status.code(), Some(3), "{}", text(&output));
     assert!(
         String::from_utf8_lossy(&output.stdout).contains("plant-a::alerts-v1::A1::list ... ok")
@@ -180,12 +174,7 @@ fn a_sensors_own_insecure_wins() {
         .unwrap()
         .replace("insecure: true", "insecure: false");
     std::fs::write(&file, yaml).unwrap();
-    let output = binary()
-        .args(["run", "--targets", &file, "--insecure", "::A1::"])
-        .env("FLEET_TOKEN", TOKEN)
-        .env("FLEET_PCAP_TOKEN", PCAP_TOKEN)
-        .output()
-        .unwrap();
+    let output = run_fleet(&file, &["--insecure", "::A1::"]);
     assert_eq!(output.status.code(), Some(3), "{}", text(&output));
     assert!(
         text(&output).contains("sensor strict-tls:"),
@@ -226,14 +215,7 @@ fn a_filter_by_sensor_counts_that_sensors_tests() {
     let (a, b) = (Sensor::start(&[]), Sensor::start(&[]));
     let scratch = Scratch::new("fleet-filter");
     let file = targets_file(&scratch, &[("plant-a", &a), ("plant-b", &b)]);
-    let fleet = |filter: &str| {
-        binary()
-            .args(["run", "--targets", &file, filter])
-            .env("FLEET_TOKEN", TOKEN)
-            .env("FLEET_PCAP_TOKEN", PCAP_TOKEN)
-            .output()
-            .unwrap()
-    };
+    let fleet = |filter: &str| run_fleet(&file, &[filter]);
     let output = fleet("plant-b::alerts-v1::A6::");
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     let listed = binary()
@@ -276,13 +258,16 @@ fn sensors_wait_for_a_place() {
     let pairs: Vec<(&str, &Sensor)> = named.iter().map(|(n, s)| (n.as_str(), *s)).collect();
     let file = targets_file(&scratch, &pairs);
     let results = scratch.path("results");
-    let output = binary()
-        .args(["run", "--targets", &file, "--results-dir", &results])
-        .args(["--sensors-at-once", "1", "::alerts-v1::A6::"])
-        .env("FLEET_TOKEN", TOKEN)
-        .env("FLEET_PCAP_TOKEN", PCAP_TOKEN)
-        .output()
-        .unwrap();
+    let output = run_fleet(
+        &file,
+        &[
+            "--results-dir",
+            &results,
+            "--sensors-at-once",
+            "1",
+            "::alerts-v1::A6::",
+        ],
+    );
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     let mut spans: Vec<(i64, i64)> = named
         .iter()

@@ -54,6 +54,15 @@ fn assert_unreachable(run: &Watched, what: &str) {
     );
 }
 
+/// libtest's line for `test` in the run's output, or an empty one.
+fn verdict_line(run: &Watched, test: &str) -> String {
+    let stdout = String::from_utf8_lossy(&run.output.stdout);
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with(&format!("test {test} ")));
+    line.unwrap_or_default().to_owned()
+}
+
 fn every_request(reply: impl Fn() -> Reply + Send + Sync + 'static) -> Server {
     Server::start(move |_: &Seen, _| reply())
 }
@@ -466,20 +475,13 @@ fn an_alert_after_the_pin_fails_a8_and_leaves_single_checks_alone() {
     );
     let server = every_request(move || json(200, &body));
     let run = run(&server, &["alerts-v1::A"]);
-    let stdout = String::from_utf8_lossy(&run.output.stdout);
-    let line = |test: &str| {
-        stdout
-            .lines()
-            .find(|l| l.starts_with(&format!("test {test} ")))
-            .unwrap_or_default()
-            .to_owned()
-    };
+    let line = |test: &str| verdict_line(&run, test);
     let evidence = run.evidence();
     assert!(
         line("alerts-v1::A8::to-time-boundary").ends_with("FAILED"),
         "{evidence}"
     );
-    assert!(stdout.contains("not before the pin"), "{evidence}");
+    assert!(run.text().contains("not before the pin"), "{evidence}");
     assert!(line("alerts-v1::A1::list").ends_with("ok"), "{evidence}");
 }
 
@@ -499,14 +501,7 @@ fn fields_beyond_those_kept_decide_nothing() {
     let body = format!("[{}]", events.join(","));
     let server = every_request(move || json(200, &body));
     let run = run(&server, &["events::E"]);
-    let stdout = String::from_utf8_lossy(&run.output.stdout);
-    let line = |test: &str| {
-        stdout
-            .lines()
-            .find(|l| l.starts_with(&format!("test {test} ")))
-            .unwrap_or_default()
-            .to_owned()
-    };
+    let line = |test: &str| verdict_line(&run, test);
     let evidence = run.evidence();
     assert!(
         line("events::E10::titles").contains("inconclusive"),

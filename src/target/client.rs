@@ -148,6 +148,11 @@ impl Client {
         })
     }
 
+    /// What keeps this client's credentials out of any text.
+    pub fn redactor(&self) -> &crate::suite::Redactor {
+        &self.redactor
+    }
+
     /// `error`, with its cause when it names none and a handshake of the client's own finds
     /// that the sensor asks for a client certificate that this run does not give.
     pub async fn explain(&self, error: TransportError) -> TransportError {
